@@ -1,0 +1,40 @@
+# Two entry points for a fresh machine with Python >= 3.11 and make:
+#   make run    set up .venv, write the demo data if absent or stale, start the service
+#   make test   set up .venv and run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+DEMO   ?= data/demo
+BIN     = $(VENV)/bin
+
+.PHONY: run test lint bench setup clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	$(BIN)/lantian demo-data $(DEMO) --if-stale
+	$(BIN)/lantian serve --forecast $(DEMO)/forecast.nc --regions $(DEMO)/regions.geojson \
+		--db $(DEMO)/decisions.sqlite --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check engine grids forecasts api tests benchmarks
+	$(BIN)/ruff format --check engine grids forecasts api tests benchmarks
+
+bench: setup
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

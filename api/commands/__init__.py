@@ -1,0 +1,1 @@
+"""Sub-commands of ``lantian``; each module defines ``register(subparsers)``."""

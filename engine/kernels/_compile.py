@@ -1,0 +1,61 @@
+"""Compilation policy of every numba kernel: the one module that imports numba.
+
+Each kernel is written once as a short loop and compiled eagerly with explicit signatures,
+``nogil`` and an on-disk cache, so importing a kernel module warms the JIT (the service imports
+them at start; benchmarks time nothing that compiles). Each kernel has a plain-numpy twin; the
+switch :func:`use_numba` (or the environment variable ``LANTIAN_NUMBA=0``) makes every
+dispatcher call the twin instead — for tests and for debugging.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import numba
+
+__all__ = ["dispatch", "jit", "numba_enabled", "use_numba"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_enabled = os.environ.get("LANTIAN_NUMBA", "1") != "0"
+
+
+def numba_enabled() -> bool:
+    """Whether dispatchers call the numba kernels (``True``) or their numpy twins."""
+    return _enabled
+
+
+@contextlib.contextmanager
+def use_numba(enabled: bool) -> Iterator[None]:
+    """Temporarily select the numba kernels (``True``) or their numpy twins (``False``)."""
+    global _enabled
+    previous, _enabled = _enabled, enabled
+    try:
+        yield
+    finally:
+        _enabled = previous
+
+
+def jit(signatures: list[str] | str, *, parallel: bool = False) -> Callable[[F], F]:
+    """Compile a kernel eagerly for ``signatures`` with ``nogil`` and the on-disk cache."""
+
+    def decorate(func: F) -> F:
+        return numba.njit(signatures, nogil=True, cache=True, parallel=parallel)(func)  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def dispatch(compiled: Callable[..., Any], twin: Callable[..., Any]) -> Callable[..., Any]:
+    """Return a function calling ``compiled`` or its numpy ``twin`` as the switch says."""
+
+    @functools.wraps(twin)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return (compiled if _enabled else twin)(*args, **kwargs)
+
+    call.compiled = compiled  # type: ignore[attr-defined]
+    call.twin = twin  # type: ignore[attr-defined]
+    return call
