@@ -24,5 +24,7 @@ class Settings(BaseSettings):
     """Region set: a GeoJSON path (or a ``builtin:`` name once bundled sets exist)."""
     db: Path = Path("data/demo/decisions.sqlite")
     """SQLite file of the decision store; created if absent."""
+    registry: Path = Path("data/demo/registry.sqlite")
+    """SQLite file of the enterprise registry (see ``lantian registry import``)."""
     host: str = "127.0.0.1"
     port: int = 8000

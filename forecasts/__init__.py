@@ -1,0 +1,1 @@
+"""Reading and normalising forecast files; the synthetic forecast generator."""

@@ -1,0 +1,1 @@
+"""Grids, region polygons and fractional coverage weights."""
