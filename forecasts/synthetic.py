@@ -241,7 +241,7 @@ def demo_regions(radius: float = 0.18) -> dict:
             for a in angles
         ]
         ring.append(ring[0])
-        parent = code if code in {"110000", "120000"} else code[:2] + "0000"
+        parent = None if code in {"110000", "120000"} else code[:2] + "0000"
         features.append(
             {
                 "type": "Feature",
