@@ -20,9 +20,16 @@ from engine.aggregate import regional_mean
 from engine.aqi import daily_aqi_dataset
 from engine.daily import daily_statistics
 from engine.errors import DataCoverageError, ForecastError
-from engine.levels import DayAQI, RuleSet, classify, get_rule_set, rule_set_for
+from engine.levels import LEVELS, DayAQI, RuleSet, classify, get_rule_set, rule_set_for
 
-__all__ = ["POLLUTANTS", "RegionalDaily", "build_response", "covered_dates", "regional_daily"]
+__all__ = [
+    "POLLUTANTS",
+    "RegionalDaily",
+    "build_response",
+    "covered_dates",
+    "regional_daily",
+    "summarise",
+]
 
 POLLUTANTS = ("pm25", "pm10", "o3", "no2", "so2", "co")
 _DAY_FIELDS = {"pm25_24h": "pm25", "o3_mda8": "o3_8h"}
@@ -152,19 +159,25 @@ def build_response(
         "advisories": list(decision.advisories),
         "aqi_standard": str(series["standard"].sel(date=np.datetime64(day, "ns")).item()),
         "rule_set": decision.rule_set,
-        "days": [record for _, record in days],
+        "days": [record for _, record in days if record is not None],
         "reasons": list(decision.reasons),
         "forecast": {"id": forecast_identity["id"], "issued": forecast_identity["issued"]},
     }
 
 
-def _days_from(series: xr.Dataset, day: dt.date) -> Sequence[tuple[DayAQI, dict[str, Any]]]:
+def _days_from(series: xr.Dataset, day: dt.date) -> Sequence[tuple[DayAQI, dict[str, Any] | None]]:
+    """Days from ``day`` to the last day with an AQI; a day without one breaks every run."""
     primaries = [name for name in series.data_vars if str(name).startswith("primary_")]
-    out = []
+    aqi_values = series["aqi"].values
+    valid_index = np.flatnonzero(aqi_values >= 0)
+    out: list[tuple[DayAQI, dict[str, Any] | None]] = []
     for i, stamp in enumerate(series["date"].values):
         date = _as_date(stamp)
-        aqi = int(series["aqi"].values[i])
-        if date < day or aqi < 0:
+        if date < day or not valid_index.size or i > valid_index[-1]:
+            continue
+        aqi = int(aqi_values[i])
+        if aqi < 0:
+            out.append((DayAQI(date=date, aqi=None, primary_pollutants=()), None))
             continue
         primary = tuple(str(p)[len("primary_") :] for p in primaries if bool(series[p].values[i]))
         record: dict[str, Any] = {"date": date.isoformat()}
@@ -182,3 +195,11 @@ def _days_from(series: xr.Dataset, day: dt.date) -> Sequence[tuple[DayAQI, dict[
 
 def _as_date(value: np.datetime64) -> dt.date:
     return np.datetime64(value, "D").item()
+
+
+def summarise(responses: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Number of responses at each level, every level listed."""
+    counts = dict.fromkeys(LEVELS, 0)
+    for r in responses:
+        counts[r["level"]] += 1
+    return counts

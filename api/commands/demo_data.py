@@ -1,0 +1,76 @@
+"""``lantian demo-data``: write the demonstration data set."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from api.commands._args import iso_date, today_cst
+from forecasts.reader import read_forecast
+from forecasts.synthetic import demo_regions, synthetic_forecast
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "demo-data",
+        help="write the demo forecast and regions",
+        description=(
+            "Write DIR/forecast.nc (synthetic hourly PM2.5/O3, UTC, from 00:00 CST of DATE) and "
+            "DIR/regions.geojson, deterministically from SEED."
+        ),
+    )
+    parser.add_argument("directory", type=Path, help="output folder (created if absent)")
+    parser.add_argument(
+        "--date", type=iso_date, default=None, help="first CST day (default: today in CST)"
+    )
+    parser.add_argument("--days", type=int, default=9, help="whole CST days covered (≥ 7)")
+    parser.add_argument("--seed", type=int, default=20261130, help="random seed")
+    parser.add_argument(
+        "--if-stale",
+        action="store_true",
+        help="do nothing if the existing forecast still covers tomorrow (CST) entirely",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.days < 7:
+        raise ValueError(f"--days {args.days}: the demo covers at least 7 days")
+    directory: Path = args.directory
+    forecast_path = directory / "forecast.nc"
+    regions_path = directory / "regions.geojson"
+    if args.if_stale and _covers_tomorrow(forecast_path) and regions_path.is_file():
+        print(f"demo data in {directory} still covers tomorrow; kept")
+        return 0
+    directory.mkdir(parents=True, exist_ok=True)
+    start = args.date or today_cst()
+    data = synthetic_forecast(start, days=args.days, seed=args.seed)
+    encoding = {v: {"zlib": True, "complevel": 4} for v in data.data_vars}
+    encoding["time"] = {"units": "hours since 1970-01-01 00:00:00", "dtype": "int64"}
+    tmp = forecast_path.with_suffix(".nc.tmp")
+    data.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
+    tmp.replace(forecast_path)
+    regions_path.write_text(json.dumps(demo_regions(), ensure_ascii=False, indent=1), "utf-8")
+    print(f"wrote {forecast_path} ({data.attrs['forecast_id']}, {args.days} days from {start})")
+    print(f"wrote {regions_path}")
+    return 0
+
+
+def _covers_tomorrow(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    try:
+        forecast = read_forecast(path)
+    except ValueError as error:
+        log.warning("existing demo forecast is unusable, rewriting it: %s", error)
+        return False
+    tomorrow = dt.datetime.combine(today_cst() + dt.timedelta(days=1), dt.time())
+    first_hour = np.datetime64(tomorrow - dt.timedelta(hours=8), "ns")  # 00:00 CST in UTC
+    return bool(forecast.start <= first_hour and forecast.end >= first_hour + np.timedelta64(23, "h"))

@@ -1,0 +1,45 @@
+"""``lantian serve``: the HTTP service."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from api.settings import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    defaults = Settings()
+    parser = subparsers.add_parser(
+        "serve",
+        help="start the HTTP service",
+        description="Serve response levels over HTTP (options override LANTIAN_* variables).",
+    )
+    parser.add_argument("--forecast", type=Path, default=defaults.forecast)
+    parser.add_argument("--regions", default=defaults.regions)
+    parser.add_argument("--db", type=Path, default=defaults.db, help="decision store (SQLite)")
+    parser.add_argument("--registry", type=Path, default=defaults.registry)
+    parser.add_argument("--host", default=defaults.host)
+    parser.add_argument("--port", type=int, default=defaults.port)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings(
+        forecast=args.forecast,
+        regions=args.regions,
+        db=args.db,
+        registry=args.registry,
+        host=args.host,
+        port=args.port,
+    )
+    app = create_app(settings)
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"Lantian serving {app.state.service.forecast.id} for {len(app.state.service.regions)} regions")
+    print(f"API: {base}/v1/response   interactive API docs: {base}/docs")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    return 0

@@ -1,0 +1,45 @@
+"""Response levels: one region, or every region, from a date on."""
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import ServiceDep
+from api.schemas import AllResponses, Response
+from engine.pipeline import summarise
+
+router = APIRouter(tags=["response"])
+
+DateQuery = Annotated[
+    dt.date | None,
+    Query(description="First CST day the response applies to (YYYY-MM-DD); default tomorrow"),
+]
+RulesQuery = Annotated[
+    str | None, Query(description="Alert rule set id; default: the one in force on the date")
+]
+
+
+def _default_day(day: dt.date | None) -> dt.date:
+    if day is not None:
+        return day
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date() + dt.timedelta(days=1)
+
+
+@router.get("/v1/regions/{code}/response", response_model=Response)
+def region_response(
+    service: ServiceDep,
+    code: Annotated[str, Path(description="Region code")],
+    date: DateQuery = None,
+    rules: RulesQuery = None,
+) -> dict:
+    """The response level of one region from `date` on, with its days and reasons."""
+    return service.response(code, _default_day(date), rule_set=rules)
+
+
+@router.get("/v1/response", response_model=AllResponses)
+def all_responses(service: ServiceDep, date: DateQuery = None, rules: RulesQuery = None) -> dict:
+    """Responses of every region from `date` on, with the number of regions per level."""
+    day = _default_day(date)
+    responses = service.responses(None, day, rule_set=rules)
+    return {"date": day.isoformat(), "summary": summarise(responses), "responses": responses}

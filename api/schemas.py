@@ -1,0 +1,82 @@
+"""Response bodies of the HTTP API (documented in the OpenAPI schema at ``/docs``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AllResponses",
+    "DayValues",
+    "Decision",
+    "ForecastIdentity",
+    "Health",
+    "RegionInfo",
+    "RegionRef",
+    "Response",
+]
+
+
+class RegionRef(BaseModel):
+    code: str = Field(description="Six-digit administrative code or own id")
+    name: str
+
+
+class RegionInfo(RegionRef):
+    kind: str = Field(description="county | city | province | key_region")
+    parent: str | None = None
+
+
+class ForecastIdentity(BaseModel):
+    id: str
+    issued: str = Field(description="Issue time of the forecast run, ISO 8601 UTC")
+
+
+class DayValues(BaseModel):
+    date: str = Field(description="China Standard Time day, YYYY-MM-DD")
+    pm25_24h: float | None = Field(description="Regional daily mean PM2.5 [µg/m³]")
+    o3_mda8: float | None = Field(description="Regional O3 daily maximum 8-h mean [µg/m³]")
+    aqi: int = Field(description="Daily AQI under the standard in force on the day")
+    category: int = Field(description="AQI category 1 (excellent) … 6 (severely polluted)")
+    primary_pollutants: list[str]
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    region: RegionRef
+    date: str = Field(description="First day the response applies to (CST)")
+    level: str = Field(description="none | pre_alert | yellow | orange | red")
+    regime: str = Field(description="pm25 | o3 | none")
+    advisories: list[str]
+    aqi_standard: str = Field(description="HJ633-2012 | HJ633-2026")
+    rule_set: str = Field(description="Alert rule set applied, e.g. MEE-2024")
+    days: list[DayValues] = Field(description="Forecast days from `date` on")
+    reasons: list[str]
+    forecast: ForecastIdentity
+
+
+class AllResponses(BaseModel):
+    date: str
+    summary: dict[str, int] = Field(description="Number of regions at each level")
+    responses: list[Response]
+
+
+class Decision(BaseModel):
+    id: int
+    region: str
+    date: str
+    level: str
+    regime: str
+    forecast: ForecastIdentity
+    rule_set: str
+    aqi_standard: str
+    reasons: list[str]
+    created: str = Field(description="When the decision was issued, ISO 8601 UTC")
+
+
+class Health(BaseModel):
+    status: str
+    forecast: ForecastIdentity
+    first_date: str = Field(description="First CST date with daily values")
+    last_date: str = Field(description="Last CST date with daily values")
+    regions: int
