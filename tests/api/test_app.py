@@ -1,0 +1,116 @@
+"""The HTTP API through FastAPI's TestClient, on the demo files."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from engine.errors import ForecastError
+from tests.conftest import DEMO_DATE
+
+FIRST = DEMO_DATE.isoformat()
+
+
+@pytest.fixture(scope="module")
+def client(demo_dir, tmp_path_factory):
+    settings = Settings(
+        forecast=demo_dir / "forecast.nc",
+        regions=str(demo_dir / "regions.geojson"),
+        db=tmp_path_factory.mktemp("db") / "decisions.sqlite",
+    )
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_health_names_the_forecast_and_its_dates(client):
+    body = client.get("/v1/health").json()
+    assert body["status"] == "ok"
+    assert body["forecast"]["id"].startswith("LANTIAN-SYNTH@")
+    assert body["first_date"] == FIRST
+    assert body["last_date"] == (DEMO_DATE + dt.timedelta(days=8)).isoformat()
+    assert body["regions"] == 28
+
+
+def test_regions_lists_every_region(client):
+    regions = client.get("/v1/regions").json()
+    assert len(regions) == 28
+    beijing = next(r for r in regions if r["code"] == "110000")
+    assert beijing == {"code": "110000", "name": "北京市", "kind": "city", "parent": None}
+
+
+def test_all_responses_for_the_first_forecast_day(client):
+    response = client.get("/v1/response", params={"date": FIRST})
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["responses"]) == 28
+    assert sum(body["summary"].values()) == 28
+    levels = {r["region"]["code"]: r["level"] for r in body["responses"]}
+    # The plain south of Beijing is in a heavy episode; Taiyuan, behind the Taihang, is not.
+    assert levels["130100"] in {"orange", "red"}
+    assert levels["140100"] == "none"
+    for r in body["responses"]:
+        assert r["date"] == FIRST and r["rule_set"] == "MEE-2024"
+        assert r["aqi_standard"] == "HJ633-2026"
+        assert r["days"][0]["date"] == FIRST and len(r["days"]) == 9
+        assert (r["level"] == "none") == (r["reasons"] == [] or r["regime"] == "o3")
+
+
+def test_region_response_shape_and_values(client):
+    body = client.get("/v1/regions/130100/response", params={"date": FIRST}).json()
+    assert set(body) >= {
+        "region", "date", "level", "regime", "advisories", "aqi_standard", "rule_set",
+        "days", "reasons", "forecast",
+    }
+    assert body["region"] == {"code": "130100", "name": "石家庄市"}
+    day = body["days"][1]
+    assert set(day) == {"date", "pm25_24h", "o3_mda8", "aqi", "category", "primary_pollutants"}
+    assert day["pm25_24h"] > 150 and day["aqi"] > 200 and day["category"] == 5
+    assert day["primary_pollutants"] == ["pm25"]
+    assert body["regime"] == "pm25" and body["reasons"]
+
+
+def test_rules_parameter_selects_the_legacy_set(client):
+    body = client.get(
+        "/v1/regions/130100/response", params={"date": FIRST, "rules": "MEE-2018"}
+    ).json()
+    assert body["rule_set"] == "MEE-2018"
+    bad = client.get("/v1/regions/130100/response", params={"date": FIRST, "rules": "X"})
+    assert bad.status_code == 422 and "unknown rule set 'X'" in bad.json()["detail"]
+
+
+def test_unknown_region_is_404(client):
+    response = client.get("/v1/regions/999999/response", params={"date": FIRST})
+    assert response.status_code == 404
+    assert "999999" in response.json()["detail"]
+
+
+def test_malformed_date_is_422(client):
+    response = client.get("/v1/response", params={"date": "2026-13-45"})
+    assert response.status_code == 422
+
+
+def test_uncovered_date_names_the_covered_dates(client):
+    response = client.get("/v1/regions/110000/response", params={"date": "2027-01-01"})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert FIRST in detail and "2026-12-09" in detail and "2027-01-01" in detail
+
+
+def test_decisions_are_recorded_and_filtered(client):
+    client.get("/v1/regions/131000/response", params={"date": "2026-12-03"})
+    rows = client.get("/v1/decisions", params={"region": "131000", "date": "2026-12-03"}).json()
+    assert len(rows) >= 1
+    assert rows[0]["region"] == "131000" and rows[0]["date"] == "2026-12-03"
+    assert rows[0]["rule_set"] == "MEE-2024" and rows[0]["forecast"]["id"].startswith("LANTIAN")
+
+
+def test_bad_forecast_fails_at_start_with_the_file_named(tmp_path, demo_dir):
+    bad = tmp_path / "broken.nc"
+    bad.write_bytes(b"\x89HDF garbage")
+    settings = Settings(forecast=bad, regions=str(demo_dir / "regions.geojson"), db=tmp_path / "d")
+    with pytest.raises(ForecastError, match="broken.nc"):
+        create_app(settings)
