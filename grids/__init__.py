@@ -1,1 +1,27 @@
-"""Grids, region polygons and fractional coverage weights."""
+"""Grids, region polygons and fractional coverage weights.
+
+* :class:`RegularGrid` — lat/lon grids read from a forecast (``RegularGrid.from_dataset``) or
+  built from outer edges (``RegularGrid.from_bounds``), with exact ellipsoidal cell areas and a
+  stable fingerprint;
+* :class:`Region`, :class:`RegionSet`, :func:`load_regions` — administrative regions from a
+  GeoJSON FeatureCollection or the bundled boundaries (``builtin:key-regions``);
+* :func:`coverage_weights` — the exact area of every region inside every cell, as a sparse
+  ``(region, cell)`` matrix, cached on disk.
+"""
+
+from grids._grid import RegularGrid, grid_from_dataset
+from grids._regions import KINDS, Region, RegionSet, load_regions, read_geojson, write_geojson
+from grids._weights import CoverageWeights, coverage_weights
+
+__all__ = [
+    "KINDS",
+    "CoverageWeights",
+    "Region",
+    "RegionSet",
+    "RegularGrid",
+    "coverage_weights",
+    "grid_from_dataset",
+    "load_regions",
+    "read_geojson",
+    "write_geojson",
+]

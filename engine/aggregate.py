@@ -1,0 +1,94 @@
+"""Regional means of gridded fields: ``(..., time, lat, lon) -> (..., region, time)``.
+
+The xarray layer over :mod:`engine.kernels.aggregate`. The weights come from
+:func:`grids.coverage_weights` (area of region ∩ cell, the default) or one of the pluggable
+weightings of :mod:`grids` (population, stations). Cells that are NaN are left out and the mean
+renormalised over the valid ones; the valid part of each region's weight is reported as the
+coordinate ``valid_fraction`` so that a mean over a mostly missing region is never silent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import xarray as xr
+
+from engine.errors import RegionError
+from engine.kernels import aggregate as kernels
+
+if TYPE_CHECKING:  # engine depends on grids for types only
+    from grids import CoverageWeights
+
+__all__ = ["regional_mean"]
+
+
+def regional_mean(field: xr.DataArray, weights: CoverageWeights) -> xr.Dataset:
+    """Weighted mean of ``field`` over each region of ``weights``, NaN-aware.
+
+    Parameters
+    ----------
+    field : xarray.DataArray
+        Gridded values, dims ``(..., time, lat, lon)`` (or ``(..., time, y, x)`` on a
+        projected grid): the last two dims are the grid of ``weights``. float32 or float64,
+        numpy- or dask-backed (one chunk along the grid dims). Any units; kept.
+    weights : grids.CoverageWeights
+        Weights ``(region, cell)`` on the same grid (checked against the field's coordinates
+        when it has them).
+
+    Returns
+    -------
+    xarray.Dataset
+        Two variables of dims ``(..., region, time)`` — ``region`` placed before the last
+        non-grid dim — and coordinate ``region`` (codes):
+
+        * the mean, named like the field (``"mean"`` if unnamed), with its dtype and attributes;
+          NaN where no cell of the region is valid (or the region is off the grid);
+        * ``valid_fraction`` [1]: the weight of the valid cells over the weight of all cells of
+          the region on the grid (0 where the region has no cell).
+    """
+    if field.ndim < 2:
+        raise RegionError(f"field {field.name!r} has dims {field.dims}; expected (..., lat, lon)")
+    grid_dims = list(field.dims[-2:])
+    shape = tuple(field.shape[-2:])
+    if shape != tuple(weights.grid_shape):
+        raise RegionError(
+            f"field {field.name!r} has grid shape {shape} but the weights were built for "
+            f"{tuple(weights.grid_shape)}: rebuild the weights on the forecast's grid"
+        )
+    check = getattr(weights, "check_field", None)
+    if check is not None:
+        check(field)
+    indptr, indices, data = weights.kernel_arrays()
+    total = weights.weight_sum
+    dtype = field.dtype if field.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+
+    def reduce(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lead = values.shape[:-2]
+        flat = values.reshape(-1, values.shape[-2] * values.shape[-1])
+        mean, valid = kernels.regional_mean(flat.astype(dtype, copy=False), indptr, indices, data)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fraction = np.where(total > 0, valid / np.where(total > 0, total, 1.0), 0.0)
+        nregion = len(weights.region_codes)
+        return mean.reshape(*lead, nregion), fraction.astype(dtype).reshape(*lead, nregion)
+
+    mean, fraction = xr.apply_ufunc(
+        reduce,
+        field,
+        input_core_dims=[grid_dims],
+        output_core_dims=[["region"], ["region"]],
+        dask="parallelized",
+        output_dtypes=[dtype, dtype],
+        dask_gufunc_kwargs={"output_sizes": {"region": len(weights.region_codes)}},
+        keep_attrs=True,
+    )
+    lead_dims = list(field.dims[:-2])
+    order = [*lead_dims[:-1], "region", *lead_dims[-1:]]
+    name = str(field.name) if field.name is not None else "mean"
+    mean = mean.transpose(*order)
+    mean.attrs = dict(field.attrs)
+    mean.attrs["cell_methods"] = f"area: mean (weights: {weights.kind}, NaN cells excluded)"
+    fraction = fraction.transpose(*order)
+    fraction.attrs = {"units": "1", "long_name": "valid part of the region's weight"}
+    out = xr.Dataset({name: mean, "valid_fraction": fraction})
+    return out.assign_coords(region=("region", list(weights.region_codes)))

@@ -1,0 +1,283 @@
+"""Fractional coverage weights: the area of each region inside each grid cell.
+
+The weights of a region set on a grid form a sparse matrix ``(region, cell)`` whose entries are
+the area [km²] of ``region ∩ cell`` computed exactly from the polygon (not from cell centres):
+a cell half inside a region carries half its area. Row sums are the part of each region's area
+that the grid covers; dividing by the geodesic area of the polygon gives the covered fraction.
+
+Weights are cached on disk under a key made of the grid fingerprint and the region-set hash, so
+a change to either builds new weights.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import shapely
+from numpy.typing import NDArray
+
+from engine.errors import RegionError
+from grids._geodesy import geodesic_area_km2
+from grids._rasterise import polygon_cell_area
+from grids._regions import RegionSet
+
+__all__ = ["CoverageWeights", "coverage_weights"]
+
+log = logging.getLogger(__name__)
+
+_CACHE_VERSION = "w1"
+# Entries smaller than this fraction of their cell's area are rounding noise of the kernel.
+_MIN_FRACTION = 1e-9
+
+
+@dataclass(frozen=True, eq=False)
+class CoverageWeights:
+    """Sparse weights ``(region, cell)`` of a region set on a grid.
+
+    Attributes
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        ``(n_regions, grid.size)`` weights; for ``kind="area"`` the area [km²] of
+        region ∩ cell, cells in C order of the grid's ``(lat, lon)`` (or ``(y, x)``).
+    region_codes : list of str
+        Region codes, the matrix rows in order.
+    polygon_area_km2 : ndarray
+        Geodesic area of each region's polygon [km²] (n_regions,).
+    grid_fingerprint, regions_hash : str
+        Keys of the grid and region set the weights were built for.
+    grid_shape : tuple of int
+        Shape of the grid ``(ny, nx)``.
+    kind : str
+        ``"area"`` (default), ``"population"`` or ``"stations"``.
+    """
+
+    matrix: sp.csr_matrix
+    region_codes: list[str]
+    polygon_area_km2: NDArray[np.float64]
+    grid_fingerprint: str
+    regions_hash: str
+    grid_shape: tuple[int, int]
+    kind: str = "area"
+    region_area_km2: NDArray[np.float64] = field(init=False)
+
+    def __post_init__(self) -> None:
+        m = self.matrix
+        if m.shape != (len(self.region_codes), self.grid_shape[0] * self.grid_shape[1]):
+            raise RegionError(f"weights matrix has shape {m.shape}, inconsistent with its grid")
+        object.__setattr__(self, "region_area_km2", _area_of(self))
+
+    @property
+    def covered_fraction(self) -> NDArray[np.float64]:
+        """Part of each region's polygon area that lies on the grid [1] (area weights)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(
+                self.polygon_area_km2 > 0, self.region_area_km2 / self.polygon_area_km2, 0.0
+            )
+
+    @property
+    def cells(self) -> NDArray[np.int64]:
+        """Number of cells with a non-zero weight, per region."""
+        return np.diff(self.matrix.indptr).astype(np.int64)
+
+    @property
+    def weight_sum(self) -> NDArray[np.float64]:
+        """Row sums of the matrix (the denominator of a mean with no missing cell)."""
+        return np.asarray(self.matrix.sum(axis=1)).ravel()
+
+    def kernel_arrays(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        """``(indptr, indices, data)`` as int64/int64/float64 C arrays for the kernels."""
+        cached = self.__dict__.get("_kernel_arrays")
+        if cached is None:
+            m = self.matrix
+            cached = (
+                np.ascontiguousarray(m.indptr, dtype=np.int64),
+                np.ascontiguousarray(m.indices, dtype=np.int64),
+                np.ascontiguousarray(m.data, dtype=np.float64),
+            )
+            object.__setattr__(self, "_kernel_arrays", cached)
+        return cached
+
+    def check_field(self, field: Any) -> None:
+        """Raise :class:`RegionError` if ``field``'s lat/lon are not the weights' grid."""
+        if not any(name in field.coords for name in ("lat", "latitude")):
+            return
+        from grids._grid import grid_from_dataset
+
+        fingerprint = grid_from_dataset(field).fingerprint
+        if fingerprint != self.grid_fingerprint:
+            raise RegionError(
+                f"field {getattr(field, 'name', '')!r} is on grid {fingerprint}, but the weights "
+                f"were built for grid {self.grid_fingerprint}: rebuild them with "
+                "coverage_weights(regions, grid_from_dataset(ds))"
+            )
+
+    def with_matrix(self, matrix: sp.csr_matrix, kind: str) -> CoverageWeights:
+        """Same regions and grid, other weights (see :mod:`grids._pluggable`)."""
+        new = CoverageWeights(
+            matrix=sp.csr_matrix(matrix),
+            region_codes=self.region_codes,
+            polygon_area_km2=self.polygon_area_km2,
+            grid_fingerprint=self.grid_fingerprint,
+            regions_hash=self.regions_hash,
+            grid_shape=self.grid_shape,
+            kind=kind,
+        )
+        object.__setattr__(new, "region_area_km2", self.region_area_km2)
+        return new
+
+
+def _area_of(weights: CoverageWeights) -> NDArray[np.float64]:
+    return np.asarray(weights.matrix.sum(axis=1)).ravel()
+
+
+def coverage_weights(
+    regions: RegionSet, grid: Any, *, cache_dir: Path | str | None = None
+) -> CoverageWeights:
+    """Area of each region inside each cell of ``grid``, exactly, as a sparse matrix.
+
+    Parameters
+    ----------
+    regions : RegionSet
+        Regions in lon/lat [°].
+    grid : RegularGrid or ProjectedGrid
+        The forecast grid.
+    cache_dir : path, optional
+        Directory of the on-disk cache; weights are read from it when present for this grid
+        fingerprint and region-set hash, else built and written.
+
+    Returns
+    -------
+    CoverageWeights
+        ``matrix`` ``(region, cell)`` with area [km²] entries.
+
+    Notes
+    -----
+    On a lat/lon grid the intersection is computed in the cylindrical equal-area plane of
+    WGS84 (longitude [rad], authalic northing), where areas are true ellipsoidal areas and
+    cells are rectangles, so ``region_area_km2`` of a region fully on the grid equals its
+    ``polygon_area_km2`` up to the difference between straight-in-lon/lat and geodesic edges.
+    On a projected grid the fraction of each cell covered (in the projection plane) is
+    multiplied by the true cell area.
+    """
+    path = None
+    if cache_dir is not None:
+        path = Path(cache_dir) / f"weights-{grid.fingerprint}-{regions.hash}-{_CACHE_VERSION}.npz"
+        if path.exists():
+            try:
+                return _read(path, regions, grid)
+            except (OSError, ValueError, KeyError) as error:
+                log.warning("ignoring unreadable weights cache %s: %s", path, error)
+    weights = _build(regions, grid)
+    if path is not None:
+        _write(path, weights)
+    return weights
+
+
+def _build(regions: RegionSet, grid: Any) -> CoverageWeights:
+    frame = grid._frame()
+    ny, nx = frame.order.shape
+    geoms = shapely.orient_polygons(regions.geometries, exterior_cw=False)
+    if frame.densify_deg:
+        geoms = shapely.segmentize(geoms, frame.densify_deg)
+    parts, part_region = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    px, py = frame.to_plane(coords[:, 0], coords[:, 1])
+    px = np.ascontiguousarray(px, dtype=np.float64)
+    py = np.ascontiguousarray(py, dtype=np.float64)
+    ring_region = part_region[ring_part]
+    ring_start = np.searchsorted(coord_ring, np.arange(len(rings) + 1)).astype(np.int64)
+    region_ring = np.searchsorted(ring_region, np.arange(len(regions) + 1))
+
+    xe, ye = frame.x_edges, frame.y_edges
+    indptr = np.zeros(len(regions) + 1, dtype=np.int64)
+    chunks_idx, chunks_val = [], []
+    for r in range(len(regions)):
+        r0, r1 = region_ring[r], region_ring[r + 1]
+        c0, c1 = ring_start[r0], ring_start[r1]
+        x, y = px[c0:c1], py[c0:c1]
+        i0 = max(int(np.searchsorted(ye, y.min(), side="right")) - 1, 0)
+        i1 = min(int(np.searchsorted(ye, y.max(), side="left")), ny)
+        j0 = max(int(np.searchsorted(xe, x.min(), side="right")) - 1, 0)
+        j1 = min(int(np.searchsorted(xe, x.max(), side="left")), nx)
+        if i0 >= i1 or j0 >= j1:
+            indptr[r + 1] = indptr[r]
+            continue
+        area = polygon_cell_area(
+            np.ascontiguousarray(x),
+            np.ascontiguousarray(y),
+            ring_start[r0 : r1 + 1] - c0,
+            np.ascontiguousarray(xe[j0 : j1 + 1]),
+            np.ascontiguousarray(ye[i0 : i1 + 1]),
+        )
+        plane_cell = np.diff(ye[i0 : i1 + 1])[:, None] * np.diff(xe[j0 : j1 + 1])[None, :]
+        fraction = np.clip(area / plane_cell, 0.0, 1.0)
+        keep = fraction > _MIN_FRACTION
+        if frame.area_scale is None:
+            values = (fraction * plane_cell)[keep]
+        else:
+            values = (fraction * frame.area_scale[i0:i1, j0:j1])[keep]
+        cells = frame.order[i0:i1, j0:j1][keep]
+        sort = np.argsort(cells, kind="stable")
+        chunks_idx.append(cells[sort])
+        chunks_val.append(values[sort])
+        indptr[r + 1] = indptr[r] + cells.size
+    indices = np.concatenate(chunks_idx) if chunks_idx else np.zeros(0, np.int64)
+    data = np.concatenate(chunks_val) if chunks_val else np.zeros(0)
+    matrix = sp.csr_matrix((data, indices, indptr), shape=(len(regions), ny * nx))
+    return CoverageWeights(
+        matrix=matrix,
+        region_codes=regions.codes,
+        polygon_area_km2=geodesic_area_km2(regions.geometries),
+        grid_fingerprint=grid.fingerprint,
+        regions_hash=regions.hash,
+        grid_shape=(ny, nx),
+    )
+
+
+def _write(path: Path, weights: CoverageWeights) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    m = weights.matrix
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".weights-", suffix=".npz")
+    os.close(fd)
+    try:
+        with open(tmp, "wb") as handle:
+            np.savez(
+                handle,
+                indptr=m.indptr,
+                indices=m.indices,
+                data=m.data,
+                shape=np.asarray(m.shape),
+                codes=np.asarray(weights.region_codes, dtype=str),
+                polygon_area_km2=weights.polygon_area_km2,
+                grid_shape=np.asarray(weights.grid_shape),
+            )
+        os.replace(tmp, path)  # atomic: a reader never sees half a file
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _read(path: Path, regions: RegionSet, grid: Any) -> CoverageWeights:
+    with np.load(path, allow_pickle=False) as f:
+        codes = [str(c) for c in f["codes"]]
+        if codes != regions.codes:
+            raise ValueError("region codes differ from the region set")
+        matrix = sp.csr_matrix(
+            (f["data"], f["indices"], f["indptr"]), shape=tuple(int(s) for s in f["shape"])
+        )
+        return CoverageWeights(
+            matrix=matrix,
+            region_codes=codes,
+            polygon_area_km2=np.asarray(f["polygon_area_km2"], dtype=np.float64),
+            grid_fingerprint=grid.fingerprint,
+            regions_hash=regions.hash,
+            grid_shape=tuple(int(s) for s in f["grid_shape"]),
+        )
