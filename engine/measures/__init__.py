@@ -1,0 +1,56 @@
+"""Measures per enterprise and line under an alert, and the reductions they add up to (一厂一策).
+
+* :func:`default_catalogue`, :func:`parse_catalogue` — the measure catalogue as data
+  (``engine/data/measures.toml``: the cement table of RULES.md §3.2 as ``official``, grade-based
+  ``local_default`` rules for the other industries), layered per region;
+* :class:`Registry` — the enterprise registry as columnar arrays;
+* :func:`compute_plan` — selection (own plan → catalogue → grade fallback; self-directed,
+  guarantee, already-stopped and positive-list rules) and accounting [kg d⁻¹];
+* :func:`propose_shortfall` — extra stops, D first, then C, then B, when a target is missed;
+* :func:`plan_document`, :func:`plan_rows` — the plan as JSON and as a per-line check list;
+* :func:`build_plan` — all of it for one region.
+"""
+
+from engine.measures._build import build_plan
+from engine.measures._catalogue import (
+    ACTIONS,
+    GRADES,
+    LEVELS,
+    POLLUTANTS,
+    Action,
+    Catalogue,
+    Policy,
+    Rule,
+    default_catalogue,
+    parse_catalogue,
+)
+from engine.measures._plan import BASES, PlanResult, compute_plan
+from engine.measures._registry import Plans, Registry, factorize, registry_from_records
+from engine.measures._report import CSV_COLUMNS, plan_document, plan_rows
+from engine.measures._shortfall import Proposals, propose_shortfall
+
+__all__ = [
+    "ACTIONS",
+    "BASES",
+    "CSV_COLUMNS",
+    "GRADES",
+    "LEVELS",
+    "POLLUTANTS",
+    "Action",
+    "Catalogue",
+    "PlanResult",
+    "Plans",
+    "Policy",
+    "Proposals",
+    "Registry",
+    "Rule",
+    "build_plan",
+    "compute_plan",
+    "default_catalogue",
+    "factorize",
+    "parse_catalogue",
+    "plan_document",
+    "plan_rows",
+    "propose_shortfall",
+    "registry_from_records",
+]
