@@ -16,6 +16,7 @@ from engine.errors import ForecastError
 __all__ = [
     "MOLAR_MASS",
     "MOLAR_VOLUME_L",
+    "M_AIR",
     "REFERENCE_PRESSURE_HPA",
     "REFERENCE_TEMPERATURE_K",
     "TARGET_UNITS",
@@ -56,11 +57,34 @@ _MASS = {
     "kgm-3": 1e9,
     "kg/m3": 1e9,
 }
-_MIXING = {"ppb": 1.0, "ppbv": 1.0, "ppm": 1000.0, "ppmv": 1000.0, "ppt": 1e-3, "pptv": 1e-3}
+_MIXING = {
+    "ppb": 1.0,
+    "ppbv": 1.0,
+    "nmol/mol": 1.0,
+    "nmolmol-1": 1.0,
+    "ppm": 1000.0,
+    "ppmv": 1000.0,
+    "umol/mol": 1000.0,
+    "µmol/mol": 1000.0,
+    "umolmol-1": 1000.0,
+    "µmolmol-1": 1000.0,
+    "ppt": 1e-3,
+    "pptv": 1e-3,
+    "mol/mol": 1e9,
+    "molmol-1": 1e9,
+}
+"""Volume (mole) mixing ratios in ppb per unit."""
+_MASS_MIXING = {"kg/kg": 1.0, "kgkg-1": 1.0}
+"""Mass mixing ratios in kg/kg per unit."""
+M_AIR = 28.9647
+"""Molar mass of dry air [g mol⁻¹] (U.S. Standard Atmosphere 1976)."""
+
+
+_SUPERSCRIPTS = str.maketrans({"³": "3", "⁻": "-", "¹": "1", "·": "", "*": ""})
 
 
 def _normalise(units: str) -> str:
-    return units.strip().lower().replace(" ", "").replace("**", "").replace("^", "")
+    return units.strip().lower().translate(_SUPERSCRIPTS).replace(" ", "").replace("^", "")
 
 
 def conversion_factor(units: str, pollutant: str) -> tuple[float, str]:
@@ -107,9 +131,26 @@ def conversion_factor(units: str, pollutant: str) -> tuple[float, str]:
             f"{units} -> {target} at {REFERENCE_TEMPERATURE_K} K and {REFERENCE_PRESSURE_HPA} hPa "
             f"(M = {mass} g/mol, molar volume {MOLAR_VOLUME_L:.3f} L/mol, factor {factor:.6g})"
         )
+    if key in _MASS_MIXING:
+        if pollutant not in MOLAR_MASS:
+            raise ForecastError(
+                f"{pollutant} is given as a mass mixing ratio ({units!r}); particles are reported "
+                "at actual conditions, which needs the model's air density: convert to 'ug m-3' "
+                "before reading"
+            )
+        # A gas's mixing ratio does not depend on T and p: kg/kg → mol/mol by the molar masses,
+        # then the reference-state molar volume as for ppb.
+        mass = MOLAR_MASS[pollutant]
+        ppb = _MASS_MIXING[key] * M_AIR / mass * 1e9
+        factor = ppb * mass / MOLAR_VOLUME_L * to_target_mass
+        return factor, (
+            f"{units} -> {target} at {REFERENCE_TEMPERATURE_K} K and {REFERENCE_PRESSURE_HPA} hPa "
+            f"(mass mixing ratio, M_air = {M_AIR} g/mol, M = {mass} g/mol, molar volume "
+            f"{MOLAR_VOLUME_L:.3f} L/mol, factor {factor:.6g})"
+        )
     raise ForecastError(
         f"unknown units {units!r} for {pollutant}; expected a mass concentration "
-        "('ug m-3', 'mg m-3') or, for gases, a mixing ratio ('ppb', 'ppm')"
+        "('ug m-3', 'mg m-3') or, for gases, a mixing ratio ('ppb', 'ppm', 'kg kg-1')"
     )
 
 

@@ -1,0 +1,72 @@
+"""The IAQI kernel equals its numpy twin on random inputs (NaN, negatives, over-range)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine import aqi
+from engine.kernels import aqi as kernel
+
+CASES = [
+    ("pm25_24h", "HJ633-2012"),
+    ("pm25_24h", "HJ633-2026"),
+    ("co_24h", "HJ633-2026"),
+    ("so2_1h", "HJ633-2012"),
+    ("so2_1h", "HJ633-2026"),
+    ("o3_8h", "HJ633-2012"),
+    ("no2_1h", "HJ633-2012"),
+]
+
+
+def _arguments(pollutant: str, standard: str, above_top: int):
+    std = aqi.get_standard(standard)
+    return aqi._column(pollutant, std) + (above_top,)
+
+
+def _both(values: np.ndarray, args) -> tuple[np.ndarray, ...]:
+    results = []
+    for fn in (kernel.iaqi.compiled, kernel.iaqi.twin):
+        out = np.full(values.shape, 12345, np.int32)
+        flags = np.full(values.shape, 99, np.int8)
+        fn(values, *args, out, flags)
+        results += [out, flags]
+    return tuple(results)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("pollutant", "standard"), CASES)
+@pytest.mark.parametrize("above_top", [500, -1])
+def test_kernel_equals_twin_on_random_inputs(pollutant, standard, dtype, above_top):
+    rng = np.random.default_rng()  # fresh seed each run
+    top = aqi.get_standard(standard).breakpoints[pollutant][-1]
+    values = rng.uniform(-0.05 * top, 1.3 * top, 20_000).astype(dtype)
+    values[rng.random(values.size) < 0.05] = np.nan
+    values[:50] = np.round(values[:50], 1)  # halves and tenths for the 2026 rounding
+    values[50:60] = np.inf
+    out, flags, out_twin, flags_twin = _both(values, _arguments(pollutant, standard, above_top))
+    np.testing.assert_array_equal(out, out_twin)
+    np.testing.assert_array_equal(flags, flags_twin)
+    assert (out[np.isnan(values)] == kernel.MISSING).all()
+    assert (flags[np.isnan(values)] == kernel.FLAG_MISSING).all()
+    assert (flags[values < 0] == kernel.FLAG_NEGATIVE).all()
+    assert ((out >= -1) & (out <= 500)).all()
+
+
+@pytest.mark.parametrize("size", [0, 1])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernel_on_empty_and_one_element(size, dtype):
+    values = np.full(size, 100.0, dtype)
+    out, flags, out_twin, flags_twin = _both(values, _arguments("pm25_24h", "HJ633-2012", 500))
+    assert out.tolist() == out_twin.tolist() == [132] * size
+    assert flags.tolist() == flags_twin.tolist() == [0] * size
+
+
+def test_flags_name_every_over_range_rule():
+    values = np.array([801.0, 900.0, 100.0, np.nan, -1.0])
+    _, f12 = aqi.iaqi_with_flags("o3_8h", values, "HJ633-2012")
+    _, f26 = aqi.iaqi_with_flags("o3_8h", values, "HJ633-2026")
+    _, fpm = aqi.iaqi_with_flags("pm25_24h", values, "HJ633-2026")
+    assert f12.tolist() == [3, 3, 0, 1, 2]
+    assert f26.tolist() == [4, 4, 0, 1, 2]
+    assert fpm.tolist() == [5, 5, 0, 1, 2]
