@@ -9,6 +9,7 @@
   ``(region, cell)`` matrix, cached on disk.
 """
 
+from grids._builtin import KeyRegion, builtin_sets, key_regions
 from grids._grid import RegularGrid, grid_from_dataset
 from grids._regions import KINDS, Region, RegionSet, load_regions, read_geojson, write_geojson
 from grids._weights import CoverageWeights, coverage_weights
@@ -16,11 +17,14 @@ from grids._weights import CoverageWeights, coverage_weights
 __all__ = [
     "KINDS",
     "CoverageWeights",
+    "KeyRegion",
     "Region",
     "RegionSet",
     "RegularGrid",
+    "builtin_sets",
     "coverage_weights",
     "grid_from_dataset",
+    "key_regions",
     "load_regions",
     "read_geojson",
     "write_geojson",

@@ -1,0 +1,1 @@
+"""Developer tools of :mod:`grids` (regeneration of the bundled boundaries)."""
