@@ -26,7 +26,7 @@ from engine.measures._catalogue import (
 )
 from engine.measures._plan import BASES, PlanResult, compute_plan
 from engine.measures._registry import Plans, Registry, factorize, registry_from_records
-from engine.measures._report import CSV_COLUMNS, plan_document, plan_rows
+from engine.measures._report import CSV_COLUMNS, plan_csv, plan_document, plan_rows
 from engine.measures._shortfall import Proposals, propose_shortfall
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "default_catalogue",
     "factorize",
     "parse_catalogue",
+    "plan_csv",
     "plan_document",
     "plan_rows",
     "propose_shortfall",

@@ -30,6 +30,7 @@ __all__ = [
     "Policy",
     "Rule",
     "default_catalogue",
+    "default_catalogue_text",
     "parse_catalogue",
 ]
 
@@ -265,11 +266,15 @@ def parse_catalogue(*texts: str, names: Sequence[str] | None = None) -> Catalogu
     )
 
 
+def default_catalogue_text() -> str:
+    """Text of the packaged catalogue ``engine/data/measures.toml`` (base of regional layers)."""
+    return resources.files("engine.data").joinpath("measures.toml").read_text("utf-8")
+
+
 @functools.cache
 def default_catalogue() -> Catalogue:
     """The packaged catalogue ``engine/data/measures.toml``."""
-    text = resources.files("engine.data").joinpath("measures.toml").read_text("utf-8")
-    return parse_catalogue(text, names=["engine/data/measures.toml"])
+    return parse_catalogue(default_catalogue_text(), names=["engine/data/measures.toml"])
 
 
 def _rule(

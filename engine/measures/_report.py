@@ -5,6 +5,8 @@ Every measure names its reason and source; a local default is always labelled as
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import numpy as np
@@ -29,7 +31,7 @@ from engine.measures._plan import (
 )
 from engine.measures._shortfall import Proposals
 
-__all__ = ["CSV_COLUMNS", "plan_document", "plan_rows"]
+__all__ = ["CSV_COLUMNS", "plan_csv", "plan_document", "plan_rows"]
 
 CSV_COLUMNS = (
     "region_code",
@@ -396,3 +398,21 @@ def plan_rows(result: PlanResult) -> list[dict[str, Any]]:
             )
             rows.append(row)
     return rows
+
+
+def plan_csv(result: PlanResult) -> str:
+    """The check list as CSV text: :func:`plan_rows`, booleans ``true``/``false``, kg to 0.1 g."""
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, float):
+            return round(value, 4)
+        return value
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in plan_rows(result):
+        writer.writerow([cell(row[c]) for c in CSV_COLUMNS])
+    return buffer.getvalue()

@@ -1,0 +1,106 @@
+"""``lantian plan``: the measures of every enterprise of a region at a level (一厂一策)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from api.commands._args import iso_date, tomorrow_cst
+from engine.errors import NotFoundError, PolicyError
+
+LEVEL_CHOICES = ("none", "pre_alert", "yellow", "orange", "red")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "plan",
+        help="measures per enterprise and line, and the reductions they add up to",
+        description=(
+            "Select every enterprise's measures in a region at a response level (own plan, "
+            "else catalogue by industry × grade × level × season, else grade fallback) and "
+            "account the reductions against the region's baseline. Without --level, the level "
+            "is computed from --forecast and --regions."
+        ),
+    )
+    parser.add_argument("--db", type=Path, required=True, help="registry SQLite file")
+    parser.add_argument("--region", required=True, help="region code, e.g. 130100")
+    parser.add_argument(
+        "--date", type=iso_date, default=None, help="CST day (YYYY-MM-DD); default tomorrow"
+    )
+    parser.add_argument("--level", choices=LEVEL_CHOICES, default=None, help="response level")
+    parser.add_argument("--format", choices=("json", "csv"), default="json")
+    parser.add_argument(
+        "--regions",
+        default=None,
+        help="regions GeoJSON: region names and hierarchy (and the level)",
+    )
+    parser.add_argument("--forecast", default=None, help="forecast netCDF to compute the level")
+    parser.add_argument(
+        "--catalogue",
+        type=Path,
+        action="append",
+        default=[],
+        help="regional catalogue TOML layered over the packaged one (repeatable)",
+    )
+    parser.add_argument("--output", "-o", type=Path, default=None, help="write here, not stdout")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from api.registry import RegistryStore, region_plan
+    from engine.measures import parse_catalogue, plan_csv
+    from engine.measures._catalogue import default_catalogue_text
+
+    if not args.db.is_file():
+        raise NotFoundError(
+            f"{args.db}: no registry file; create it with `lantian registry import`"
+        )
+    day = args.date or tomorrow_cst()
+    region = {"code": args.region, "name": args.region}
+    parents = None
+    if args.regions:
+        from grids import load_regions
+
+        regions = load_regions(args.regions)
+        parents = {r.code: r.parent for r in regions}
+        if args.region in regions:
+            region["name"] = regions.get(args.region).name
+    level, regime = args.level, None
+    if level is None:
+        if not (args.forecast and args.regions):
+            raise PolicyError(
+                "give --level (one of none, pre_alert, yellow, orange, red), or --forecast and "
+                "--regions to compute the level"
+            )
+        from api.service import prepare
+        from engine.pipeline import build_response
+
+        forecast, regions, daily = prepare(args.forecast, args.regions)
+        response = build_response(daily, region, day, forecast.identity())
+        level, regime = response["level"], response.get("regime")
+    catalogue = None
+    if args.catalogue:
+        texts = [default_catalogue_text()] + [p.read_text("utf-8") for p in args.catalogue]
+        catalogue = parse_catalogue(
+            *texts, names=["engine/data/measures.toml", *map(str, args.catalogue)]
+        )
+    document, result = region_plan(
+        RegistryStore(args.db),
+        region,
+        day,
+        level,
+        parents=parents,
+        catalogue=catalogue,
+        regime=regime,
+    )
+    if args.format == "json":
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = plan_csv(result)
+    if args.output:
+        args.output.write_text(text, "utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,29 @@
+"""The enterprise registry: SQLite store, CSV import, region membership, synthetic registry.
+
+* :class:`RegistryStore` — schema version and migrations, atomic CSV import (every bad row
+  reported by line number, nothing imported), grade history, plans, baselines, loading a
+  region's enterprises as the engine's columnar :class:`engine.measures.Registry`;
+* :func:`region_members`, :func:`region_chain`, :func:`region_baseline` — what a region covers;
+* :func:`synthetic_registry` — a realistic synthetic registry (``api.registry.synthetic``);
+* :func:`import_synthetic` — generate for a region set, write the CSVs and import them.
+"""
+
+from api.registry._demo import import_synthetic
+from api.registry._plan import region_plan
+from api.registry.regions import region_baseline, region_chain, region_members
+from api.registry.store import SCHEMA_VERSION, ImportRejected, ImportSummary, RegistryStore
+from api.registry.synthetic import SyntheticRegistry, synthetic_registry
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ImportRejected",
+    "ImportSummary",
+    "RegistryStore",
+    "SyntheticRegistry",
+    "import_synthetic",
+    "region_baseline",
+    "region_chain",
+    "region_members",
+    "region_plan",
+    "synthetic_registry",
+]

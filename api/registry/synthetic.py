@@ -1,0 +1,418 @@
+"""A synthetic enterprise registry for the demo and the benchmarks — clearly not real firms.
+
+Realistic in shape: an industry mix dominated in number by small VOC firms (coating, printing,
+furniture) and in emissions by a few heavy plants (cement, steel, coking, glass); grades mostly
+B/C/D with few A; some guarantee (民生保障) firms, positive-list firms and lines already stopped;
+emission rates proportional to output and worse for lower grades. Enterprises are placed inside
+the given region polygons; every name ends with "（示例）" (example). Generation is vectorised,
+so a million lines take seconds. Baselines (whole-society emissions) are the registry's
+emissions divided by an industrial share per pollutant [I].
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from api.registry._csv import BASELINE_COLUMNS, ENTERPRISE_COLUMNS, LINE_COLUMNS
+from engine.measures import GRADES, POLLUTANTS, Registry
+
+__all__ = ["SyntheticRegistry", "credit_code_check", "synthetic_registry"]
+
+# industry: share of firms, (process, mean lines, rates so2/nox/pm/voc [kg/h] at the median
+# capacity, median capacity [unit/a], hours [h/d]), capacity unit, Chinese label
+_INDUSTRIES: dict[str, tuple[float, list[tuple[str, float, tuple, float, float]], str, str]] = {
+    "cement": (
+        0.03,
+        [
+            ("clinker", 1.8, (15, 150, 8, 0.5), 1.5e6, 24),
+            ("grinding", 0.6, (0, 0, 5, 0), 1.0e6, 16),
+        ],
+        "t",
+        "水泥",
+    ),
+    "steel": (
+        0.02,
+        [
+            ("sintering", 1.5, (80, 150, 30, 5), 3e6, 24),
+            ("steelmaking", 1.2, (5, 20, 15, 1), 2e6, 24),
+        ],
+        "t",
+        "钢铁",
+    ),
+    "coking": (0.015, [("coke_oven", 1.8, (20, 120, 10, 15), 1e6, 24)], "t", "焦化"),
+    "flat_glass": (0.01, [("furnace", 1.4, (40, 120, 6, 0), 2e5, 24)], "t", "玻璃"),
+    "ceramics": (0.04, [("kiln", 1.8, (5, 10, 3, 0.5), 5e6, 24)], "m2", "陶瓷"),
+    "brick_tile": (0.05, [("kiln", 1.3, (4, 6, 3, 0), 6e4, 24)], "kpiece", "砖瓦"),
+    "casting": (0.06, [("furnace", 1.8, (0.5, 1, 2, 1), 2e4, 16)], "t", "铸造"),
+    "industrial_coating": (
+        0.25,
+        [("coating", 2.0, (0, 0.2, 0.3, 3), 5e3, 12), ("drying", 0.5, (0, 0.5, 0, 1), 5e3, 12)],
+        "t",
+        "涂装",
+    ),
+    "packaging_printing": (0.15, [("printing", 1.8, (0, 0, 0, 2), 3e3, 12)], "t", "印刷"),
+    "furniture": (0.12, [("spraying", 1.6, (0, 0, 0.5, 1.5), 2e4, 10)], "piece", "家具"),
+    "pharmaceutical": (0.03, [("synthesis", 2.0, (0.5, 2, 0.3, 4), 1e3, 24)], "t", "制药"),
+    "refining_petrochemical": (
+        0.01,
+        [("distillation", 2.5, (30, 60, 5, 40), 5e6, 24)],
+        "t",
+        "石化",
+    ),
+    "other": (0.215, [("production", 1.3, (2, 4, 1, 0.5), 1e4, 16)], "t", "制造"),
+}
+_GRADE_P = {
+    "A+": 0.005,
+    "A": 0.05,
+    "leading": 0.01,
+    "B": 0.25,
+    "B-": 0.04,
+    "C": 0.35,
+    "D": 0.20,
+    "ungraded": 0.095,
+}
+_GRADE_DIRT = {
+    "A+": 0.5,
+    "A": 0.6,
+    "leading": 0.55,
+    "B": 1.0,
+    "B-": 1.1,
+    "C": 1.3,
+    "D": 1.7,
+    "ungraded": 1.4,
+}
+_WITH_B_MINUS = {"steel", "coking", "flat_glass", "ceramics", "casting", "brick_tile"}
+_VOC = {"industrial_coating", "packaging_printing", "furniture", "pharmaceutical"}
+_INDUSTRIAL_SHARE = np.array([0.45, 0.28, 0.22, 0.30])
+"""Share of whole-society emissions from listed enterprises, so2/nox/pm/voc [I]."""
+_SYLLABLES = list("华鑫宏盛泰达恒源昌瑞丰金冀晋鲁豫新东方中天远隆嘉")
+
+_USCC = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
+
+
+def credit_code_check(first17: np.ndarray) -> np.ndarray:
+    """Check character index of unified social credit codes (GB 32100-2015).
+
+    ``first17``: (code, 17) indices into the 31-character alphabet; returns (code,) indices.
+    """
+    return (31 - (first17 @ _USCC_WEIGHTS) % 31) % 31
+
+
+@dataclasses.dataclass(frozen=True)
+class SyntheticRegistry:
+    """The generated registry: ``enterprises`` / ``lines`` / ``baseline`` as dicts of columns."""
+
+    enterprises: dict[str, np.ndarray]
+    lines: dict[str, np.ndarray]
+    baseline: dict[str, np.ndarray]
+
+    @property
+    def n_lines(self) -> int:
+        return int(self.lines["line_id"].shape[0])
+
+    def write_csv(self, directory: str | Path) -> dict[str, Path]:
+        """Write ``enterprises.csv``, ``lines.csv`` and ``baseline.csv``; return their paths."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        out = {}
+        for name, table, columns in (
+            ("enterprises", self.enterprises, ENTERPRISE_COLUMNS),
+            ("lines", self.lines, LINE_COLUMNS),
+            ("baseline", self.baseline, BASELINE_COLUMNS),
+        ):
+            path = directory / f"{name}.csv"
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(columns)
+                cols = [[_cell(v) for v in table[c].tolist()] for c in columns]
+                writer.writerows(zip(*cols, strict=True))
+            out[name] = path
+        return out
+
+    def to_registry(self) -> Registry:
+        """The engine's columnar registry (grades as generated)."""
+        e, x = self.enterprises, self.lines
+        codes = {c: k for k, c in enumerate(e["credit_code"].tolist())}
+        owner = np.array([codes[c] for c in x["credit_code"].tolist()], np.int64)
+        if np.any(np.diff(owner) < 0):
+            raise AssertionError("synthetic lines are grouped by enterprise")
+        counts = np.bincount(owner, minlength=len(codes))
+        region, regions = _codes(e["region_code"])
+        industry, industries = _codes(e["industry"])
+        process, processes = _codes(x["process"])
+        unit, units = _codes(x["capacity_unit"])
+        grade_index = {g: i for i, g in enumerate(GRADES)}
+        cap = np.array([np.nan if v == "" else float(v) for v in e["guarantee_cap"].tolist()])
+        return Registry(
+            credit_code=e["credit_code"],
+            name=e["name"],
+            region=region,
+            regions=regions,
+            industry=industry,
+            industries=industries,
+            grade=np.array([grade_index[g] for g in e["grade"].tolist()], np.int8),
+            guarantee=e["guarantee"],
+            guarantee_cap=cap,
+            positive_list=e["positive_list"],
+            low_voc=e["low_voc"],
+            voc_treatment=e["voc_treatment"],
+            lon=e["lon"],
+            lat=e["lat"],
+            line_start=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            line_id=x["line_id"],
+            process=process,
+            processes=processes,
+            permitted_capacity=x["permitted_capacity"],
+            licensed_capacity=x["licensed_capacity"],
+            last_year_output=x["last_year_output"],
+            capacity_unit=unit,
+            units=units,
+            emission_kg_h=np.stack([x[f"{p}_kg_h"] for p in POLLUTANTS], axis=1),
+            hours_per_day=x["hours_per_day"],
+            already_stopped=x["already_stopped"],
+        )
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    vocab, inverse = np.unique(values.astype(str), return_inverse=True)
+    return inverse.astype(np.int32), tuple(vocab.tolist())
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    return value
+
+
+def synthetic_registry(
+    regions: Sequence[tuple[str, Any]],
+    *,
+    n_enterprises: int = 2000,
+    seed: int = 20261130,
+    parents: Mapping[str, str | None] | None = None,
+) -> SyntheticRegistry:
+    """Generate a registry located inside ``regions``.
+
+    Parameters
+    ----------
+    regions : sequence of (code, geometry)
+        Regions to place firms in (typically the leaf regions of a region set); geometry is a
+        shapely geometry or ``(min_lon, min_lat, max_lon, max_lat)`` [degree].
+    n_enterprises : int
+        Number of enterprises (lines ≈ 2.2 per enterprise).
+    seed : int
+        Random seed; the same inputs give the same registry.
+    parents : mapping code → parent code, optional
+        Region hierarchy; every ancestor gets a baseline that sums its children's.
+    """
+    if not regions:
+        raise ValueError("synthetic_registry needs at least one region")
+    rng = np.random.default_rng(seed)
+    n = int(n_enterprises)
+    codes = [str(c) for c, _ in regions]
+    geoms = [shapely.box(*g) if isinstance(g, tuple) else g for _, g in regions]
+    areas = np.array([max(g.area, 1e-9) for g in geoms])
+    weight = areas * rng.lognormal(0.0, 0.5, len(geoms))
+    region_of = rng.choice(len(geoms), size=n, p=weight / weight.sum())
+    lon, lat = _points_inside(geoms, region_of, rng)
+
+    names = list(_INDUSTRIES)
+    share = np.array([_INDUSTRIES[k][0] for k in names])
+    industry = rng.choice(len(names), size=n, p=share / share.sum())
+    grade_names = list(_GRADE_P)
+    grade_p = np.array([_GRADE_P[g] for g in grade_names])
+    grade = np.array(grade_names, object)[rng.choice(len(grade_names), size=n, p=grade_p)]
+    is_other = industry == names.index("other")
+    grade[is_other & (rng.random(n) < 0.6)] = "ungraded"
+    no_b_minus = ~np.isin(np.array(names, object)[industry], list(_WITH_B_MINUS))
+    grade[no_b_minus & (grade == "B-")] = "B"
+    guarantee = rng.random(n) < np.where(is_other, 0.08, 0.005)
+    cap_value = np.round(rng.uniform(0.5, 0.9, n), 2)
+    has_cap = guarantee & (rng.random(n) < 0.8)
+    positive = np.isin(grade, ["A+", "A", "leading", "B"]) & (rng.random(n) < 0.2)
+    is_voc = np.isin(np.array(names, object)[industry], list(_VOC))
+    low_voc = is_voc & (rng.random(n) < 0.2)
+    treatments = np.array(["combustion", "adsorption", "adsorption", "photocatalysis", "none"])
+    voc_treatment = np.where(is_voc, treatments[rng.integers(0, 5, n)], "none")
+
+    body = rng.integers(0, 10, (n, 8))
+    first17 = np.concatenate(
+        [
+            np.tile([9, 1], (n, 1)),
+            np.array(
+                [[int(ch) if ch.isdigit() else 0 for ch in c[:6].ljust(6, "0")] for c in codes]
+            )[region_of],
+            body,
+            rng.integers(0, 31, (n, 1)),
+        ],
+        axis=1,
+    )
+    check = credit_code_check(first17)
+    alphabet = np.array(list(_USCC))
+    full = np.concatenate([first17, check[:, None]], axis=1)
+    credit = np.array(["".join(r) for r in alphabet[full]], object)
+    credit = _unique_codes(credit)
+    syl = np.array(_SYLLABLES)
+    labels = np.array([_INDUSTRIES[k][3] for k in names], object)
+    name = np.array(
+        [
+            f"{a}{b}{lab}有限公司（示例{k + 1}）"
+            for k, (a, b, lab) in enumerate(
+                zip(
+                    syl[rng.integers(0, len(syl), n)],
+                    syl[rng.integers(0, len(syl), n)],
+                    labels[industry],
+                    strict=True,
+                )
+            )
+        ],
+        object,
+    )
+
+    lines = _lines(rng, names, industry, grade, credit)
+    order = np.argsort(credit, kind="stable")
+    enterprises = {
+        "credit_code": credit,
+        "name": name,
+        "region_code": np.array(codes, object)[region_of],
+        "lon": np.round(lon, 5),
+        "lat": np.round(lat, 5),
+        "industry": np.array(names, object)[industry],
+        "grade": grade.astype(object),
+        "guarantee": guarantee,
+        "guarantee_cap": np.where(has_cap, cap_value.astype(str), ""),
+        "positive_list": positive,
+        "low_voc": low_voc,
+        "voc_treatment": voc_treatment.astype(object),
+    }
+    enterprises = {k: v[order] for k, v in enterprises.items()}
+    line_order = np.argsort(lines["credit_code"], kind="stable")
+    lines = {k: v[line_order] for k, v in lines.items()}
+    baseline = _baseline(enterprises, lines, parents or {}, rng)
+    return SyntheticRegistry(enterprises, lines, baseline)
+
+
+def _unique_codes(credit: np.ndarray) -> np.ndarray:
+    seen: set[str] = set()
+    out = credit.copy()
+    for k, code in enumerate(credit.tolist()):
+        while code in seen:  # vanishingly rare: bump the 17th character, recompute the check
+            body = [_USCC.index(c) for c in code[:16]] + [(_USCC.index(code[16]) + 1) % 31]
+            code = code[:16] + _USCC[body[16]] + _USCC[int(credit_code_check(np.array([body]))[0])]
+        seen.add(code)
+        out[k] = code
+    return out
+
+
+def _points_inside(
+    geoms: list, region_of: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    lon = np.empty(region_of.size)
+    lat = np.empty(region_of.size)
+    for r, geom in enumerate(geoms):
+        idx = np.nonzero(region_of == r)[0]
+        minx, miny, maxx, maxy = geom.bounds
+        todo = idx
+        for _ in range(50):
+            if todo.size == 0:
+                break
+            x = rng.uniform(minx, maxx, todo.size * 2)
+            y = rng.uniform(miny, maxy, todo.size * 2)
+            inside = shapely.contains_xy(geom, x, y)
+            x, y = x[inside][: todo.size], y[inside][: todo.size]
+            lon[todo[: x.size]], lat[todo[: x.size]] = x, y
+            todo = todo[x.size :]
+        if todo.size:  # degenerate polygon: use a representative point
+            point = geom.representative_point()
+            lon[todo], lat[todo] = point.x, point.y
+    return lon, lat
+
+
+def _lines(
+    rng: np.random.Generator,
+    names: list[str],
+    industry: np.ndarray,
+    grade: np.ndarray,
+    credit: np.ndarray,
+) -> dict[str, np.ndarray]:
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in LINE_COLUMNS}
+    dirt = np.array([_GRADE_DIRT[g] for g in grade.tolist()])
+    for i, key in enumerate(names):
+        firms = np.nonzero(industry == i)[0]
+        unit = _INDUSTRIES[key][2]
+        for process, mean_lines, rates, capacity, hours in _INDUSTRIES[key][1]:
+            count = rng.poisson(mean_lines, firms.size)
+            if process == _INDUSTRIES[key][1][0][0]:
+                count = np.maximum(count, 1)  # every firm has its main process
+            owner = np.repeat(firms, count)
+            if owner.size == 0:
+                continue
+            k = np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count) + 1
+            size = capacity * rng.lognormal(0.0, 0.6, owner.size)
+            permitted = size * rng.uniform(0.95, 1.3, owner.size)
+            licensed = size * rng.uniform(0.85, 1.2, owner.size)
+            last = size * rng.uniform(0.5, 1.15, owner.size)
+            stopped = rng.random(owner.size) < 0.05
+            scale = last / capacity * dirt[owner]
+            parts["credit_code"].append(credit[owner])
+            prefix = process[:2].upper()
+            parts["line_id"].append(np.array([f"{prefix}{j}" for j in k.tolist()], object))
+            parts["process"].append(np.full(owner.size, process, object))
+            parts["permitted_capacity"].append(np.round(permitted, 1))
+            parts["licensed_capacity"].append(np.round(licensed, 1))
+            parts["last_year_output"].append(np.round(last, 1))
+            parts["capacity_unit"].append(np.full(owner.size, unit, object))
+            for p, rate in zip(POLLUTANTS, rates, strict=True):
+                noise = rng.lognormal(0.0, 0.3, owner.size)
+                parts[f"{p}_kg_h"].append(np.round(rate * scale * noise, 4))
+            parts["hours_per_day"].append(
+                np.full(owner.size, float(hours))
+                if hours == 24
+                else rng.choice([8.0, 10.0, 12.0, 16.0], owner.size)
+            )
+            parts["already_stopped"].append(stopped)
+    return {c: np.concatenate(v) for c, v in parts.items()}
+
+
+def _baseline(
+    enterprises: dict, lines: dict, parents: Mapping[str, str | None], rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    region_of = dict(
+        zip(enterprises["credit_code"].tolist(), enterprises["region_code"].tolist(), strict=True)
+    )
+    line_region = np.array([region_of[c] for c in lines["credit_code"].tolist()], object)
+    running = ~lines["already_stopped"]
+    totals: dict[str, np.ndarray] = {}
+    codes, inverse = np.unique(line_region.astype(str), return_inverse=True)
+    for k, p in enumerate(POLLUTANTS):
+        kg = lines[f"{p}_kg_h"] * lines["hours_per_day"] * running
+        per_region = np.bincount(inverse, weights=kg, minlength=codes.size)
+        for c, v in zip(codes.tolist(), per_region.tolist(), strict=True):
+            totals.setdefault(c, np.zeros(len(POLLUTANTS)))[k] = v
+    out: dict[str, np.ndarray] = {}
+    for code, kg in totals.items():
+        share = _INDUSTRIAL_SHARE * rng.uniform(0.85, 1.15, len(POLLUTANTS))
+        out[code] = kg / 1e3 / share
+    own = dict(out)
+    for code, value in own.items():
+        parent = parents.get(code)
+        seen = set()
+        while parent and parent not in seen:  # each ancestor sums its descendants' own values
+            seen.add(parent)
+            out[parent] = out.get(parent, np.zeros(len(POLLUTANTS))) + value
+            parent = parents.get(parent)
+    keys = sorted(out)
+    table: dict[str, np.ndarray] = {"region_code": np.array(keys, object)}
+    for k, p in enumerate(POLLUTANTS):
+        table[f"{p}_t_d"] = np.array([round(float(out[c][k]), 6) for c in keys])
+    return table
