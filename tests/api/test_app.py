@@ -13,6 +13,7 @@ from engine.errors import ForecastError
 from tests.conftest import DEMO_DATE
 
 FIRST = DEMO_DATE.isoformat()
+SECOND = (DEMO_DATE + dt.timedelta(days=1)).isoformat()  # "tomorrow": the episode is heavy
 
 
 @pytest.fixture(scope="module")
@@ -48,25 +49,31 @@ def test_all_responses_for_the_first_forecast_day(client):
     body = response.json()
     assert len(body["responses"]) == 28
     assert sum(body["summary"].values()) == 28
-    levels = {r["region"]["code"]: r["level"] for r in body["responses"]}
-    # The plain south of Beijing is in a heavy episode; Taiyuan, behind the Taihang, is not.
-    assert levels["130100"] in {"orange", "red"}
-    assert levels["140100"] == "none"
     for r in body["responses"]:
         assert r["date"] == FIRST and r["rule_set"] == "MEE-2024"
+        assert r["level"] in {"none", "pre_alert", "yellow", "orange", "red"}
         assert r["aqi_standard"] == "HJ633-2026"
         assert r["days"][0]["date"] == FIRST and len(r["days"]) == 9
         assert (r["level"] == "none") == (r["reasons"] == [] or r["regime"] == "o3")
 
 
+def test_tomorrow_in_the_episode(client):
+    body = client.get("/v1/response", params={"date": SECOND}).json()
+    levels = {r["region"]["code"]: r["level"] for r in body["responses"]}
+    # The plain south of Beijing is in a heavy episode; Taiyuan, behind the Taihang, is not.
+    assert levels["130100"] == "red"
+    assert levels["140100"] == "none"
+    assert body["summary"]["red"] == sum(1 for v in levels.values() if v == "red") > 0
+
+
 def test_region_response_shape_and_values(client):
-    body = client.get("/v1/regions/130100/response", params={"date": FIRST}).json()
+    body = client.get("/v1/regions/130100/response", params={"date": SECOND}).json()
     assert set(body) >= {
         "region", "date", "level", "regime", "advisories", "aqi_standard", "rule_set",
         "days", "reasons", "forecast",
     }
     assert body["region"] == {"code": "130100", "name": "石家庄市"}
-    day = body["days"][1]
+    day = body["days"][0]
     assert set(day) == {"date", "pm25_24h", "o3_mda8", "aqi", "category", "primary_pollutants"}
     assert day["pm25_24h"] > 150 and day["aqi"] > 200 and day["category"] == 5
     assert day["primary_pollutants"] == ["pm25"]
