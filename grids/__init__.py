@@ -2,7 +2,8 @@
 
 * :class:`RegularGrid` — lat/lon grids read from a forecast (``RegularGrid.from_dataset``) or
   built from outer edges (``RegularGrid.from_bounds``), with exact ellipsoidal cell areas and a
-  stable fingerprint;
+  stable fingerprint; :class:`ProjectedGrid` — Lambert conformal grids as WRF, CMAQ (I/O API)
+  or CF files describe them; :func:`grid_from_dataset` picks the right one;
 * :class:`Region`, :class:`RegionSet`, :func:`load_regions` — administrative regions from a
   GeoJSON FeatureCollection or the bundled boundaries (``builtin:key-regions``);
 * :func:`coverage_weights` — the exact area of every region inside every cell, as a sparse
@@ -11,6 +12,7 @@
 
 from grids._builtin import KeyRegion, builtin_sets, key_regions
 from grids._grid import RegularGrid, grid_from_dataset
+from grids._projected import ProjectedGrid, lambert_conformal
 from grids._regions import KINDS, Region, RegionSet, load_regions, read_geojson, write_geojson
 from grids._weights import CoverageWeights, coverage_weights
 
@@ -18,6 +20,7 @@ __all__ = [
     "KINDS",
     "CoverageWeights",
     "KeyRegion",
+    "ProjectedGrid",
     "Region",
     "RegionSet",
     "RegularGrid",
@@ -25,6 +28,7 @@ __all__ = [
     "coverage_weights",
     "grid_from_dataset",
     "key_regions",
+    "lambert_conformal",
     "load_regions",
     "read_geojson",
     "write_geojson",

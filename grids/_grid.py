@@ -239,5 +239,11 @@ class RegularGrid:
 
 
 def grid_from_dataset(ds: Any) -> Any:
-    """The grid of a forecast: :class:`RegularGrid` for 1-D ``lat``/``lon`` coordinates."""
+    """The grid of a forecast: :class:`RegularGrid` for 1-D ``lat``/``lon`` coordinates, else a
+    :class:`~grids.ProjectedGrid` from the projection parameters the file carries."""
+    for name in ("lat", "latitude", "XLAT"):
+        if name in getattr(ds, "variables", {}) and ds[name].ndim >= 2:
+            from grids._projected import ProjectedGrid
+
+            return ProjectedGrid.from_dataset(ds)
     return RegularGrid.from_dataset(ds)

@@ -106,7 +106,8 @@ class CoverageWeights:
 
     def check_field(self, field: Any) -> None:
         """Raise :class:`RegionError` if ``field``'s lat/lon are not the weights' grid."""
-        if not any(name in field.coords for name in ("lat", "latitude")):
+        lat = next((field.coords[n] for n in ("lat", "latitude") if n in field.coords), None)
+        if lat is None or lat.ndim != 1:  # projected fields: the grid shape was checked
             return
         from grids._grid import grid_from_dataset
 
@@ -220,10 +221,9 @@ def _build(regions: RegionSet, grid: Any) -> CoverageWeights:
         plane_cell = np.diff(ye[i0 : i1 + 1])[:, None] * np.diff(xe[j0 : j1 + 1])[None, :]
         fraction = np.clip(area / plane_cell, 0.0, 1.0)
         keep = fraction > _MIN_FRACTION
-        if frame.area_scale is None:
-            values = (fraction * plane_cell)[keep]
-        else:
-            values = (fraction * frame.area_scale[i0:i1, j0:j1])[keep]
+        if frame.area_scale is not None:  # plane area -> true area of each cell
+            plane_cell = plane_cell * frame.area_scale[i0:i1, j0:j1]
+        values = (fraction * plane_cell)[keep]
         cells = frame.order[i0:i1, j0:j1][keep]
         sort = np.argsort(cells, kind="stable")
         chunks_idx.append(cells[sort])
