@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     directory: Path = args.directory
     forecast_path = directory / "forecast.nc"
     regions_path = directory / "regions.geojson"
-    if args.if_stale and _covers_tomorrow(forecast_path) and regions_path.is_file():
+    have_all = regions_path.is_file() and (directory / "registry.sqlite").is_file()
+    if args.if_stale and _covers_tomorrow(forecast_path) and have_all:
         print(f"demo data in {directory} still covers tomorrow; kept")
         return 0
     directory.mkdir(parents=True, exist_ok=True)
@@ -60,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
     regions_path.write_text(json.dumps(demo_regions(), ensure_ascii=False, indent=1), "utf-8")
     print(f"wrote {forecast_path} ({data.attrs['forecast_id']}, {args.days} days from {start})")
     print(f"wrote {regions_path}")
+    from api.registry import import_synthetic  # synthetic enterprise registry of the demo
+
+    _, counts = import_synthetic(directory, regions_path, seed=args.seed)
+    print(f"wrote {directory / 'registry.sqlite'} ({counts.enterprises} synthetic enterprises)")
     return 0
 
 

@@ -1,0 +1,61 @@
+"""``GET /v1/regions/{code}/plan``: measures per enterprise and line, and their reductions."""
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import PlainTextResponse
+
+from api.deps import ServiceDep
+from api.registry import RegistryStore, region_plan
+from engine.errors import NotFoundError
+from engine.measures import plan_csv
+
+router = APIRouter(tags=["plans"])
+
+Level = Literal["none", "pre_alert", "yellow", "orange", "red"]
+
+
+@router.get(
+    "/v1/regions/{code}/plan",
+    responses={200: {"content": {"text/csv": {}}, "description": "JSON plan, or CSV check list"}},
+)
+def region_plan_route(
+    service: ServiceDep,
+    code: Annotated[str, Path(description="Region code")],
+    date: Annotated[
+        dt.date | None, Query(description="CST day (YYYY-MM-DD); default tomorrow")
+    ] = None,
+    level: Annotated[
+        Level | None, Query(description="Response level; default: the region's computed level")
+    ] = None,
+    format: Annotated[
+        Literal["json", "csv"], Query(description="json: the plan; csv: one row per line")
+    ] = "json",
+):
+    """The plan (一厂一策) of a region: every enterprise's measures line by line, with reasons
+    and sources, the reductions [kg/day] against the required ratio of the region's
+    whole-society emissions, and shortfall proposals (D first, then C, then B)."""
+    region = service.region_info(code)
+    day = date or (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date() + dt.timedelta(days=1)
+    regime = None
+    if level is None:
+        response = service.response(code, day)
+        level, regime = response["level"], response.get("regime")
+    if not service.settings.registry.is_file():
+        raise NotFoundError(
+            f"no enterprise registry at {service.settings.registry}; create it with "
+            "`lantian registry import` (or `lantian demo-data`)"
+        )
+    parents = {r.code: r.parent for r in service.regions}
+    document, result = region_plan(
+        RegistryStore(service.settings.registry),
+        {"code": region["code"], "name": region["name"]},
+        day,
+        level,
+        parents=parents,
+        regime=regime,
+    )
+    if format == "csv":
+        return PlainTextResponse(plan_csv(result), media_type="text/csv; charset=utf-8")
+    return document
