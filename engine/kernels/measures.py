@@ -341,6 +341,8 @@ def measure_lines(
     line_hours : float64 (line,)
         Operating hours per day [h d⁻¹].
 
+    Integer, boolean and float inputs of other widths (e.g. float32) are converted first.
+
     Returns
     -------
     action : int8 (line,)
@@ -354,6 +356,22 @@ def measure_lines(
     enterprise_reduction : float64 (enterprise, pollutant)
         Sum of the enterprise's line reductions [kg d⁻¹].
     """
+    i64, i32, i8, f64 = np.int64, np.int32, np.int8, np.float64
+    ent_line_start, rule_start, act_line = (
+        np.ascontiguousarray(a, i64) for a in (ent_line_start, rule_start, act_line)
+    )
+    ent_rule, act_process, line_process = (
+        np.ascontiguousarray(a, i32) for a in (ent_rule, act_process, line_process)
+    )
+    act_code = np.ascontiguousarray(act_code, i8)
+    ent_guarantee, line_stopped = (
+        np.ascontiguousarray(a, bool) for a in (ent_guarantee, line_stopped)
+    )
+    ent_cap, act_value, line_base, line_current, line_share, line_hours = (
+        np.ascontiguousarray(a, f64)
+        for a in (ent_cap, act_value, line_base, line_current, line_share, line_hours)
+    )
+    line_rate = np.ascontiguousarray(line_rate, f64)
     n_line, n_ent = line_process.shape[0], ent_rule.shape[0]
     n_pol = line_rate.shape[1]
     action = np.empty(n_line, np.int8)

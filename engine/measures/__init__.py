@@ -22,6 +22,7 @@ from engine.measures._catalogue import (
     Policy,
     Rule,
     default_catalogue,
+    default_catalogue_text,
     parse_catalogue,
 )
 from engine.measures._plan import BASES, PlanResult, compute_plan
@@ -47,6 +48,7 @@ __all__ = [
     "build_plan",
     "compute_plan",
     "default_catalogue",
+    "default_catalogue_text",
     "factorize",
     "parse_catalogue",
     "plan_csv",
