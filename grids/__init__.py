@@ -10,10 +10,12 @@
   ``(region, cell)`` matrix, cached on disk.
 """
 
+from engine.errors import RegionError
 from grids._builtin import KeyRegion, builtin_sets, key_regions
 from grids._grid import RegularGrid, grid_from_dataset
 from grids._projected import ProjectedGrid, lambert_conformal
 from grids._regions import KINDS, Region, RegionSet, load_regions, read_geojson, write_geojson
+from grids._report import coverage_report, read_grid
 from grids._weights import CoverageWeights, coverage_weights
 
 __all__ = [
@@ -22,14 +24,17 @@ __all__ = [
     "KeyRegion",
     "ProjectedGrid",
     "Region",
+    "RegionError",
     "RegionSet",
     "RegularGrid",
     "builtin_sets",
+    "coverage_report",
     "coverage_weights",
     "grid_from_dataset",
     "key_regions",
     "lambert_conformal",
     "load_regions",
+    "read_grid",
     "read_geojson",
     "write_geojson",
 ]

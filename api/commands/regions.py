@@ -1,0 +1,85 @@
+"""``lantian regions``: each region of a set on a grid — cells, areas and covered fraction."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def _grid_spec(text: str) -> tuple[float, float, float, float, float]:
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 5:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not LON0,LON1,LAT0,LAT1,STEP (outer cell edges and cell size in degrees)"
+        )
+    return values  # type: ignore[return-value]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "regions",
+        help="region areas and coverage on a forecast grid",
+        description=(
+            "List every region of a set with the cells it covers on a grid, its area from the "
+            "coverage weights, the geodesic area of its polygon and the covered fraction."
+        ),
+    )
+    parser.add_argument(
+        "--regions",
+        default="builtin:key-regions",
+        help="regions GeoJSON or builtin:NAME (default builtin:key-regions; see --list)",
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--grid",
+        type=_grid_spec,
+        metavar="LON0,LON1,LAT0,LAT1,STEP",
+        help="regular lat/lon grid: outer cell edges and cell size [degrees]",
+    )
+    source.add_argument("--forecast", type=Path, help="take the grid of this forecast netCDF")
+    source.add_argument("--list", action="store_true", help="list the bundled region sets")
+    parser.add_argument("--format", choices=("json", "table"), default="json")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="coverage-weights cache")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import grids
+
+    if args.list:
+        for name, description in grids.builtin_sets().items():
+            print(f"builtin:{name:<20} {description}")
+        return 0
+    if args.forecast is not None:
+        grid = grids.read_grid(args.forecast)
+    elif args.grid is not None:
+        grid = grids.RegularGrid.from_bounds(*args.grid)
+    else:
+        raise grids.RegionError("give --grid LON0,LON1,LAT0,LAT1,STEP or --forecast FILE")
+    regions = grids.load_regions(args.regions)
+    weights = grids.coverage_weights(regions, grid, cache_dir=args.cache_dir)
+    rows = grids.coverage_report(regions, weights)
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print(_table(rows))
+    return 0
+
+
+def _table(rows: list[dict]) -> str:
+    header = (
+        f"{'code':<8} {'name':<12} {'kind':<10} {'parent':<8} {'cells':>7} "
+        f"{'area_km2':>12} {'polygon_km2':>12} {'covered':>8}"
+    )
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        name = r["name"] + " " * max(0, 12 - 2 * len(r["name"]))  # CJK glyphs are double width
+        lines.append(
+            f"{r['code']:<8} {name} {r['kind']:<10} {r['parent'] or '-':<8} {r['cells']:>7} "
+            f"{r['area_km2']:>12.1f} {r['polygon_area_km2']:>12.1f} {r['covered_fraction']:>8.4f}"
+        )
+    return "\n".join(lines)
