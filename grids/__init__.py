@@ -7,12 +7,14 @@
 * :class:`Region`, :class:`RegionSet`, :func:`load_regions` — administrative regions from a
   GeoJSON FeatureCollection or the bundled boundaries (``builtin:key-regions``);
 * :func:`coverage_weights` — the exact area of every region inside every cell, as a sparse
-  ``(region, cell)`` matrix, cached on disk.
+  ``(region, cell)`` matrix, cached on disk; :func:`population_weights` and
+  :func:`station_weights` weight the same regions by inhabitants or by monitoring stations.
 """
 
 from engine.errors import RegionError
 from grids._builtin import KeyRegion, builtin_sets, key_regions
 from grids._grid import RegularGrid, grid_from_dataset
+from grids._pluggable import population_weights, station_weights
 from grids._projected import ProjectedGrid, lambert_conformal
 from grids._regions import KINDS, Region, RegionSet, load_regions, read_geojson, write_geojson
 from grids._report import coverage_report, read_grid
@@ -34,7 +36,9 @@ __all__ = [
     "key_regions",
     "lambert_conformal",
     "load_regions",
+    "population_weights",
     "read_grid",
+    "station_weights",
     "read_geojson",
     "write_geojson",
 ]
