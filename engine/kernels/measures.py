@@ -45,7 +45,7 @@ _SIGNATURE = (
     "void(int64[:], int32[:], boolean[:], float64[:],"
     " int64[:], int8[:], float64[:], int32[:], int64[:],"
     " int32[:], float64[:], float64[:], float64[:], boolean[:], float64[:, :], float64[:],"
-    " int8[:], int32[:], float64[:], float64[:, :], float64[:, :])"
+    " int8[:], int32[:], float64[:], float64[:, :], float64[:, :], boolean[:])"
 )
 
 
@@ -72,6 +72,7 @@ def _measure_lines_numba(
     out_fraction,
     out_reduction,
     out_ent_reduction,
+    selected,
 ):  # pragma: no cover - compiled
     n_ent = ent_rule.shape[0]
     n_pol = line_rate.shape[1]
@@ -99,7 +100,8 @@ def _measure_lines_numba(
                             act_line[a] < 0 or act_line[a] == i
                         ):
                             share_total += line_share[i]
-                    selected = np.zeros(t - s, np.bool_)
+                    for i in range(s, t):
+                        selected[i] = False
                     for i in range(s, t):
                         if (
                             (act_process[a] < 0 or act_process[a] == line_process[i])
@@ -107,7 +109,7 @@ def _measure_lines_numba(
                             and line_stopped[i]
                         ):
                             share_done += line_share[i]
-                            selected[i - s] = True
+                            selected[i] = True
                     threshold = x * share_total * (1.0 - 1e-12)
                     while share_done < threshold:
                         best = -1
@@ -115,16 +117,14 @@ def _measure_lines_numba(
                             if (
                                 (act_process[a] < 0 or act_process[a] == line_process[i])
                                 and (act_line[a] < 0 or act_line[a] == i)
-                                and not selected[i - s]
+                                and not selected[i]
                             ):
                                 if best < 0 or line_share[i] > line_share[best]:
                                     best = i
                         if best < 0:
                             break
-                        selected[best - s] = True
+                        selected[best] = True
                         share_done += line_share[best]
-                else:
-                    selected = np.zeros(0, np.bool_)
                 for i in range(s, t):
                     if not (
                         (act_process[a] < 0 or act_process[a] == line_process[i])
@@ -147,7 +147,7 @@ def _measure_lines_numba(
                             f = 0.0
                         else:
                             f = max(0.0, 1.0 - (1.0 - x) * line_base[i] / current)
-                    elif selected[i - s]:
+                    elif selected[i]:
                         label = 3
                         f = 1.0
                     else:
@@ -192,6 +192,7 @@ def _measure_lines_numpy(
     out_fraction,
     out_reduction,
     out_ent_reduction,
+    selected,
 ):
     n_ent = ent_rule.shape[0]
     n_line = line_process.shape[0]
@@ -230,11 +231,9 @@ def _measure_lines_numpy(
             )
         is_stop, is_limit = code == 1, code == 2
         share = match & ~guarantee & (code == 3)
-        selected = _share_selection(share, line_ent, line_stopped, line_share, x)
-        f = np.where(is_stop, 1.0, np.where(is_limit, limit_f, np.where(selected, 1.0, 0.0)))
-        label = np.where(is_stop, 1, np.where(is_limit, 2, np.where(selected, 3, 4))).astype(
-            np.int8
-        )
+        chosen = _share_selection(share, line_ent, line_stopped, line_share, x)
+        f = np.where(is_stop, 1.0, np.where(is_limit, limit_f, np.where(chosen, 1.0, 0.0)))
+        label = np.where(is_stop, 1, np.where(is_limit, 2, np.where(chosen, 3, 4))).astype(np.int8)
         f = np.where(guarantee, cap_f, f)
         label = np.where(guarantee, np.int8(5), label)
         update = match & ((out_act < 0) | (f > out_fraction))
@@ -401,5 +400,6 @@ def measure_lines(
         fraction,
         reduction,
         enterprise_reduction,
+        np.zeros(n_line, bool),  # scratch: lines chosen by a share rule
     )
     return action, act, fraction, reduction, enterprise_reduction
