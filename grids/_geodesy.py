@@ -94,8 +94,13 @@ def geodesic_area_km2(geometries: ArrayLike) -> NDArray[np.float64]:
     """
     geoms = np.atleast_1d(np.asarray(geometries, dtype=object))
     dense = shapely.orient_polygons(shapely.segmentize(geoms, DENSIFY_DEG), exterior_cw=False)
-    out = np.empty(len(dense))
-    for i, geom in enumerate(dense):
-        area, _ = _GEOD.geometry_area_perimeter(geom)
-        out[i] = abs(area) / 1e6
-    return out
+    parts, part_geom = shapely.get_parts(dense, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    start = np.searchsorted(coord_ring, np.arange(len(rings) + 1))
+    signed = np.empty(len(rings))
+    for i in range(len(rings)):
+        # oriented rings: exteriors counter-clockwise (positive), holes clockwise (negative)
+        ring = coords[start[i] : start[i + 1] - 1]  # the closing vertex is implied
+        signed[i], _ = _GEOD.polygon_area_perimeter(ring[:, 0], ring[:, 1])
+    return np.bincount(part_geom[ring_part], weights=signed, minlength=len(geoms)) / 1e6
