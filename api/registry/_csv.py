@@ -155,8 +155,11 @@ def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
-def read_enterprises(path: Path, industries: tuple[str, ...]) -> tuple[list[dict], list[str]]:
-    """Typed rows of ``enterprises.csv`` and the problems found."""
+def read_enterprises(
+    path: Path, industries: tuple[str, ...]
+) -> tuple[list[dict], list[str], set[str]]:
+    """Typed rows of ``enterprises.csv``, the problems found, and every credit code named
+    (bad rows included, so their lines are not reported a second time)."""
     problems: list[str] = []
     rows: list[dict] = []
     seen: dict[str, int] = {}
@@ -190,7 +193,7 @@ def read_enterprises(path: Path, industries: tuple[str, ...]) -> tuple[list[dict
         else:
             out["_line"] = line
             rows.append(out)
-    return rows, problems
+    return rows, problems, set(seen)
 
 
 def read_lines(path: Path, known: Callable[[str], bool]) -> tuple[list[dict], list[str]]:

@@ -216,10 +216,11 @@ class RegistryStore:
         problems: list[str] = []
         existing = {r[0]: r[1] for r in db.execute("SELECT credit_code, grade FROM enterprises")}
         ent_rows: list[dict] = []
+        named: set[str] = set()
         if files["enterprises"]:
-            ent_rows, found = read_enterprises(Path(files["enterprises"]), industries)
+            ent_rows, found, named = read_enterprises(Path(files["enterprises"]), industries)
             problems += found
-        known = set(existing) | {r["credit_code"] for r in ent_rows}
+        known = set(existing) | named
         line_rows: list[dict] = []
         if files["lines"]:
             line_rows, found = read_lines(Path(files["lines"]), known.__contains__)
