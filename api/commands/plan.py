@@ -74,12 +74,7 @@ def run(args: argparse.Namespace) -> int:
                 "give --level (one of none, pre_alert, yellow, orange, red), or --forecast and "
                 "--regions to compute the level"
             )
-        from api.service import prepare
-        from engine.pipeline import build_response
-
-        forecast, regions, daily = prepare(args.forecast, args.regions)
-        response = build_response(daily, region, day, forecast.identity())
-        level, regime = response["level"], response.get("regime")
+        level, regime = _computed_level(args.forecast, args.regions, args.region, day)
     catalogue = None
     if args.catalogue:
         texts = [default_catalogue_text()] + [p.read_text("utf-8") for p in args.catalogue]
@@ -104,3 +99,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _computed_level(forecast: str, regions: str, code: str, day) -> tuple[str, str | None]:
+    """Level and regime of ``code`` on ``day`` through the service's decision pipeline."""
+    import tempfile
+
+    from api.service import Service
+    from api.settings import Settings
+
+    with tempfile.TemporaryDirectory() as scratch:  # decisions of a CLI query are not kept
+        settings = Settings(forecast=Path(forecast), regions=regions, db=Path(scratch) / "d.sqlite")
+        response = Service.load(settings).response(code, day)
+    return response["level"], response.get("regime")

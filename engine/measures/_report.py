@@ -361,7 +361,7 @@ def plan_rows(result: PlanResult) -> list[dict[str, Any]]:
     """One row per enterprise line (columns :data:`CSV_COLUMNS`), the on-site check list."""
     reg = result.registry
     ex = _Explainer(result)
-    rows = []
+    rows: list[dict[str, Any]] = []
     if result.level == "none":
         return rows
     for e in range(reg.n_enterprises):

@@ -202,3 +202,23 @@ def test_api_without_registry_is_404(demo_dir, tmp_path):
     with TestClient(create_app(settings)) as client:
         response = client.get("/v1/regions/130100/plan", params={"level": "orange"})
     assert response.status_code == 404 and "lantian registry import" in response.json()["detail"]
+
+
+def test_cli_level_from_the_forecast_matches_the_api(demo_dir, client):
+    run = lantian(
+        "plan",
+        "--db",
+        str(demo_dir / "registry.sqlite"),
+        "--region",
+        "130100",
+        "--date",
+        SECOND,
+        "--forecast",
+        str(demo_dir / "forecast.nc"),
+        "--regions",
+        str(demo_dir / "regions.geojson"),
+    )
+    assert run.returncode == 0, run.stderr
+    plan = json.loads(run.stdout)
+    api_level = client.get("/v1/regions/130100/response", params={"date": SECOND}).json()["level"]
+    assert plan["level"] == api_level and plan["region"]["name"] == "石家庄市"
