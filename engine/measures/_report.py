@@ -242,7 +242,14 @@ class _Explainer:
             return "no mandatory measure at this level"
         if b == OWN_PLAN:
             return "own plan (一厂一策) overrides the catalogue"
-        return BASES[b]
+        ref = self.r.rules[int(self.r.rule[e])]
+        rule = ref.rule
+        assert rule is not None
+        kind = "grade fallback" if rule.fallback else "catalogue"
+        label = (
+            "local default, not a national rule" if rule.status == "local_default" else "official"
+        )
+        return f"{kind} rule {rule.id} ({label}) for {self.grade_text(e)} at {self.r.level}"
 
 
 def plan_document(
