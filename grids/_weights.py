@@ -279,5 +279,5 @@ def _read(path: Path, regions: RegionSet, grid: Any) -> CoverageWeights:
             polygon_area_km2=np.asarray(f["polygon_area_km2"], dtype=np.float64),
             grid_fingerprint=grid.fingerprint,
             regions_hash=regions.hash,
-            grid_shape=tuple(int(s) for s in f["grid_shape"]),
+            grid_shape=(int(f["grid_shape"][0]), int(f["grid_shape"][1])),
         )
