@@ -23,7 +23,8 @@ setup: $(VENV)/.installed
 run: setup
 	$(BIN)/lantian demo-data $(DEMO) --if-stale
 	$(BIN)/lantian serve --forecast $(DEMO)/forecast.nc --regions $(DEMO)/regions.geojson \
-		--db $(DEMO)/decisions.sqlite --host $(HOST) --port $(PORT)
+		--db $(DEMO)/decisions.sqlite --registry $(DEMO)/registry.sqlite \
+		--host $(HOST) --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest -q

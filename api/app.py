@@ -5,13 +5,20 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routers import decisions, health, plans, regions, response
+from api.routers import decisions, health, notices, plans, regions, response
 from api.service import Service
 from api.settings import Settings
 
 __all__ = ["create_app"]
 
-ROUTERS = [health.router, regions.router, response.router, decisions.router, plans.router]
+ROUTERS = [
+    health.router,
+    regions.router,
+    response.router,
+    notices.router,
+    decisions.router,
+    plans.router,
+]
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "AllResponses",
     "DayValues",
     "Decision",
+    "Episode",
+    "EpisodeRef",
     "ForecastIdentity",
     "Health",
+    "NoticeIn",
+    "NoticeOut",
     "RegionInfo",
     "RegionRef",
     "Response",
@@ -40,6 +47,13 @@ class DayValues(BaseModel):
     primary_pollutants: list[str]
 
 
+class EpisodeRef(BaseModel):
+    id: str
+    status: str = Field(
+        description="started | merged | kept | upgraded | downgraded | lifted"
+    )
+
+
 class Response(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -53,6 +67,15 @@ class Response(BaseModel):
     days: list[DayValues] = Field(description="Forecast days from `date` on")
     reasons: list[str]
     forecast: ForecastIdentity
+    reasons_zh: list[str] = Field(description="The reasons in Chinese")
+    mode: str = Field(description="natural | rolling")
+    forecast_level: str = Field(
+        description="Level from the forecast alone, before episode and regional linkage"
+    )
+    episode: EpisodeRef | None = None
+    probabilities: dict[str, float] | None = Field(
+        default=None, description="Ensembles: share of members at or above each level"
+    )
 
 
 class AllResponses(BaseModel):
@@ -71,7 +94,57 @@ class Decision(BaseModel):
     rule_set: str
     aqi_standard: str
     reasons: list[str]
+    reasons_zh: list[str]
+    mode: str
+    forecast_level: str | None
+    episode: EpisodeRef | None
+    probabilities: dict[str, float] | None
     created: str = Field(description="When the decision was issued, ISO 8601 UTC")
+
+
+class NoticeIn(BaseModel):
+    key_region: str = Field(description="Key region id, e.g. jjj (京津冀及周边), yrd, fwp")
+    level: Literal["pre_alert", "yellow", "orange", "red"]
+    start: dt.date
+    end: dt.date
+    reason: str = Field(min_length=1, description="Why, as written in the notice")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "NoticeIn":
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class NoticeOut(BaseModel):
+    id: int
+    key_region: str
+    level: str
+    start: str
+    end: str
+    reason: str
+
+
+class EpisodeDay(BaseModel):
+    date: str
+    level: str
+    forecast_level: str | None
+    status: str | None
+    reasons: list[str]
+    reasons_zh: list[str]
+    issued: str
+
+
+class Episode(BaseModel):
+    id: str
+    region: str
+    rule_set: str
+    mode: str
+    start: str
+    end: str | None = Field(description="Date the episode was lifted; null while active")
+    active: bool
+    max_level: str
+    history: list[EpisodeDay]
 
 
 class Health(BaseModel):

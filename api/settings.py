@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import Literal
+
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -21,10 +24,21 @@ class Settings(BaseSettings):
     forecast: Path = Path("data/demo/forecast.nc")
     """Forecast netCDF served (see the forecast contract in the README)."""
     regions: str = "data/demo/regions.geojson"
-    """Region set: a GeoJSON path (or a ``builtin:`` name once bundled sets exist)."""
+    """Region set: a GeoJSON path or a bundled set such as ``builtin:key-regions``."""
     db: Path = Path("data/demo/decisions.sqlite")
     """SQLite file of the decision store; created if absent."""
     registry: Path = Path("data/demo/registry.sqlite")
     """SQLite file of the enterprise registry (see ``lantian registry import``)."""
     host: str = "127.0.0.1"
     port: int = 8000
+    mode: Literal["natural", "rolling"] = "natural"
+    """Default evaluation mode: natural CST days, or every 24-h window across midnight."""
+    pre_alert: bool = False
+    """Use the local pre-alert tier (临时管控) of the rule set (a local option, RULES §2.1)."""
+    rule_overrides: Path | None = None
+    """TOML file of stricter regional rules (``[[override]]`` tables; see the README)."""
+    linkage_share: float | None = Field(default=None, gt=0, le=1)
+    """Share of a key region's member cities at a level that raises all of them to it;
+    unset (default): only notices entered through the API link cities (RULES §2.1 [?])."""
+    ensemble_threshold: float = Field(default=0.5, gt=0, le=1)
+    """Ensembles: the level issued is the highest with at least this probability."""

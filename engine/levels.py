@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import functools
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -37,9 +37,11 @@ __all__ = [
     "RuleSet",
     "RuleTable",
     "WindowAQI",
+    "Classification",
     "classify",
-    "classify_batch",
+    "classify_arrays",
     "get_rule_set",
+    "parse_overrides",
     "level_index",
     "rule_set_for",
     "rule_sets",
@@ -349,55 +351,137 @@ def _mode(mode: str) -> tuple[int, int, int]:
         ) from None
 
 
-def classify_batch(
-    series: Sequence[Sequence[Step]], table: RuleTable, mode: str = "natural"
-) -> list[LevelDecision]:
-    """Decisions for many regions' step series (same length), one kernel call per regime.
+@dataclasses.dataclass(frozen=True)
+class Classification:
+    """Levels of many series from one kernel call per regime, with what explains them.
 
-    Under a rule set whose mandatory pollutants exclude O3 (MEE-2024), only steps whose primary
-    pollutants include a mandatory one count toward a level; if steps driven by other
-    pollutants alone would reach a level, the regime is ``"o3"`` with the advisory
-    ``o3_health_advice`` and no level (RULES §2.2).
+    Arrays are ``(series,)`` unless noted. ``level`` counts only steps driven by a mandatory
+    pollutant of the rule set; ``level_any`` counts every step (used for the O3 regime).
     """
-    if not series:
-        return []
-    n_steps = len(series[0])
-    aqi = np.full((len(series), n_steps), -1, dtype=np.int32)
-    counted = np.zeros(aqi.shape, dtype=np.bool_)
-    mandatory = table.rule_set.mandatory_pollutants
-    for i, steps in enumerate(series):
-        for t, step in enumerate(steps):
-            if step.aqi is not None:
-                aqi[i, t] = step.aqi
-                counted[i, t] = bool(mandatory & set(step.primary_pollutants))
-    valid = aqi >= 0
-    level, clause, spans = classify_levels(aqi, counted, table, mode)
-    level_any, clause_any, spans_any = classify_levels(aqi, valid, table, mode)
-    step_hours, window_hours, _ = _mode(mode)
-    out = []
-    for i, steps in enumerate(series):
-        clear = _clear_hours(aqi[i], counted[i], table, step_hours, window_hours)
-        if level[i] > 0:
-            en, zh, pollutants = _reasons(steps, table, clause[i], spans[i], mode)
+
+    table: RuleTable
+    mode: str
+    level: np.ndarray  # int8 index into LEVELS
+    clause: np.ndarray
+    spans: np.ndarray  # (series, condition, 2)
+    level_any: np.ndarray
+    clause_any: np.ndarray
+    spans_any: np.ndarray
+    clear_hours: dict[str, np.ndarray]  # level -> (series,) [h]
+    primary: np.ndarray  # (series, step, pollutant) bool
+    aqi: np.ndarray  # (series, step)
+    pollutants: tuple[str, ...]
+    starts: tuple[dt.datetime, ...]  # CST start of each step
+
+    def decision(self, i: int) -> LevelDecision:
+        """The :class:`LevelDecision` of series ``i``, with its reasons."""
+        rid = self.table.rule_set.id
+        clear = {k: int(v[i]) for k, v in self.clear_hours.items()}
+        if self.level[i] > 0:
+            en, zh, pollutants = self._reasons(i, self.clause[i], self.spans[i])
             regime = "o3" if pollutants == {"o3"} else "pm25"
-            out.append(
-                LevelDecision(LEVELS[level[i]], regime, (), en, zh, table.rule_set.id, mode, clear)
-            )
-        elif level_any[i] > 0:
-            en, zh, _ = _reasons(steps, table, clause_any[i], spans_any[i], mode)
-            would = LEVELS[level_any[i]]
-            rid = table.rule_set.id
+            return LevelDecision(LEVELS[self.level[i]], regime, (), en, zh, rid, self.mode, clear)
+        if self.level_any[i] > 0:
+            en, zh, _ = self._reasons(i, self.clause_any[i], self.spans_any[i])
+            would = LEVELS[self.level_any[i]]
             en += (
                 f"O3-dominated days would reach {would}; under {rid} ozone episodes trigger "
                 "health advice, not a mandatory level",
             )
-            zh += (f"以臭氧为首要污染物的天数将达到{LEVEL_NAMES_ZH[would]}条件；按 {rid}，臭氧污染只发布健康提示，不启动预警",)
-            out.append(
-                LevelDecision("none", "o3", ("o3_health_advice",), en, zh, rid, mode, clear)
+            zh += (
+                f"以臭氧为首要污染物的时段将达到{LEVEL_NAMES_ZH[would]}条件；按 {rid}，"
+                "臭氧污染只发布健康提示，不启动预警",
             )
-        else:
-            out.append(LevelDecision("none", "none", (), (), (), table.rule_set.id, mode, clear))
-    return out
+            return LevelDecision("none", "o3", ("o3_health_advice",), en, zh, rid, self.mode, clear)
+        return LevelDecision("none", "none", (), (), (), rid, self.mode, clear)
+
+    def _reasons(self, i: int, clause: int, spans: np.ndarray):
+        level = self.table.levels[clause]
+        rid = self.table.rule_set.id
+        step_hours, window_hours, _ = MODES[self.mode]
+        en, zh, every = [], [], set()
+        for condition, (start, stop) in zip(self.table.clauses[clause], spans, strict=False):
+            steps = range(int(start), int(stop))
+            pollutants = {
+                p for t in steps for k, p in enumerate(self.pollutants) if self.primary[i, t, k]
+            }
+            every |= pollutants
+            label = "/".join(_LABEL.get(p, p) for p in sorted(pollutants, key=_order))
+            lasting = (stop - start) * step_hours + window_hours - step_hours
+            values = [int(self.aqi[i, t]) for t in steps]
+            if self.mode == "natural":
+                when = [self.starts[t].strftime("%m-%d") for t in steps]
+                en.append(
+                    f"{label} daily AQI {condition.describe()} forecast for {lasting} h "
+                    f"({', '.join(when)}; AQI {', '.join(map(str, values))}) → {level} "
+                    f"under {rid}"
+                )
+                zh.append(
+                    f"{label} 日 AQI {condition.describe()} 预计持续 {lasting} 小时"
+                    f"（{'、'.join(when)}；AQI {'、'.join(map(str, values))}）"
+                    f"→ 按 {rid} 为{LEVEL_NAMES_ZH[level]}"
+                )
+            else:
+                end = self.starts[int(stop) - 1] + dt.timedelta(hours=window_hours)
+                span = f"{self.starts[int(start)]:%m-%d %H:%M} – {end:%m-%d %H:%M}"
+                en.append(
+                    f"{label} 24-h AQI {condition.describe()} forecast for {lasting} h "
+                    f"({span}; peak AQI {max(values)}) → {level} under {rid}"
+                )
+                zh.append(
+                    f"{label} 滑动 24 小时 AQI {condition.describe()} 预计持续 {lasting} 小时"
+                    f"（{span}；最高 AQI {max(values)}）→ 按 {rid} 为{LEVEL_NAMES_ZH[level]}"
+                )
+        return tuple(en), tuple(zh), every
+
+
+def _order(pollutant: str) -> int:
+    return list(_LABEL).index(pollutant) if pollutant in _LABEL else len(_LABEL)
+
+
+def classify_arrays(
+    aqi: np.ndarray,
+    primary: np.ndarray,
+    pollutants: Sequence[str],
+    starts: Sequence[dt.datetime],
+    table: RuleTable,
+    mode: str = "natural",
+) -> Classification:
+    """Classify many series at once.
+
+    Parameters
+    ----------
+    aqi : ndarray of int, (series, step)
+        AQI of each step [1]; negative when missing. Step 0 is the first day asked.
+    primary : ndarray of bool, (series, step, pollutant)
+        Primary pollutants (首要污染物) of each step.
+    pollutants : sequence of str
+        Pollutant of each position of the last axis of ``primary``.
+    starts : sequence of datetime.datetime, (step,)
+        CST start of each step (for the reasons).
+    table : RuleTable
+        The rule table (see :func:`rule_table`).
+    mode : {"natural", "rolling"}
+        Steps are CST days, or 24-h windows one hour apart.
+    """
+    aqi = np.asarray(aqi, dtype=np.int32)
+    primary = np.asarray(primary, dtype=np.bool_)
+    mandatory = np.array([p in table.rule_set.mandatory_pollutants for p in pollutants])
+    counted = (primary & mandatory).any(axis=-1) & (aqi >= 0)
+    valid = aqi >= 0
+    level, clause, spans = classify_levels(aqi, counted, table, mode)
+    level_any, clause_any, spans_any = classify_levels(aqi, valid, table, mode)
+    step_hours, window_hours, _ = _mode(mode)
+    clear = {}
+    for name, (threshold, inclusive) in table.start_threshold.items():
+        above = counted & ((aqi >= threshold) if inclusive else (aqi > threshold))
+        stop = above | ~valid  # a missing step is unknown, not clean: it ends the clean run
+        run = np.where(stop.any(axis=1), stop.argmax(axis=1), aqi.shape[1])
+        clear[name] = np.where(run > 0, run * step_hours + window_hours - step_hours, 0)
+    return Classification(
+        table, mode, level, clause, spans, level_any, clause_any, spans_any, clear,
+        primary, aqi, tuple(pollutants), tuple(starts),
+    )  # fmt: skip
 
 
 def classify(
@@ -408,59 +492,42 @@ def classify(
     pre_alert: bool = False,
 ) -> LevelDecision:
     """Response level of one region from its forecast steps, the first being the day asked."""
-    return classify_batch([steps], rule_table(rule_set, pre_alert=pre_alert), mode)[0]
+    pollutants = tuple(_LABEL)
+    aqi = np.array([[-1 if s.aqi is None else s.aqi for s in steps]], dtype=np.int32)
+    primary = np.array([[[p in s.primary_pollutants for p in pollutants] for s in steps]])
+    starts = [
+        s.start if isinstance(s, WindowAQI) else dt.datetime.combine(s.date, dt.time())
+        for s in steps
+    ]
+    table = rule_table(rule_set, pre_alert=pre_alert)
+    return classify_arrays(aqi, primary.reshape(1, len(steps), -1), pollutants, starts, table, mode).decision(0)
 
 
-def _clear_hours(
-    aqi: np.ndarray, counted: np.ndarray, table: RuleTable, step_hours: int, window_hours: int
-) -> dict[str, int]:
-    """Hours from the first step that the forecast stays below each level's start condition."""
-    out = {}
-    for level, (threshold, inclusive) in table.start_threshold.items():
-        above = counted & ((aqi >= threshold) if inclusive else (aqi > threshold))
-        # Missing steps are unknown, not clean: they end the clean run.
-        stop = np.flatnonzero(above | (aqi < 0))
-        run = int(stop[0]) if stop.size else aqi.size
-        out[level] = run * step_hours + (window_hours - step_hours) if run else 0
-    return out
 
 
-def _reasons(
-    steps: Sequence[Step], table: RuleTable, clause: int, spans: np.ndarray, mode: str
-) -> tuple[tuple[str, ...], tuple[str, ...], set[str]]:
-    level = table.levels[clause]
-    rid = table.rule_set.id
-    step_hours, window_hours, _ = MODES[mode]
-    en, zh, pollutants_all = [], [], set()
-    for condition, (start, stop) in zip(table.clauses[clause], spans, strict=False):
-        chosen = steps[start:stop]
-        pollutants = {p for s in chosen for p in s.primary_pollutants}
-        pollutants_all |= pollutants
-        label = "/".join(_LABEL.get(p, p) for p in sorted(pollutants, key=list(_LABEL).index))
-        lasting = (stop - start) * step_hours + window_hours - step_hours
-        if mode == "natural":
-            when = ", ".join(s.label() for s in chosen)
-            values = ", ".join(str(s.aqi) for s in chosen)
-            en.append(
-                f"{label} daily AQI {condition.describe()} forecast for {lasting} h "
-                f"({when}; AQI {values}) → {level} under {rid}"
-            )
-            zh.append(
-                f"{label} 日 AQI {condition.describe()} 预计持续 {lasting} 小时"
-                f"（{when.replace(', ', '、')}；AQI {values.replace(', ', '、')}）"
-                f"→ 按 {rid} 为{LEVEL_NAMES_ZH[level]}"
-            )
-        else:
-            first, last = chosen[0], chosen[-1]
-            end = last.start + dt.timedelta(hours=window_hours)  # type: ignore[union-attr]
-            peak = max(s.aqi or 0 for s in chosen)
-            span = f"{first.label()} – {end.strftime('%m-%d %H:%M')}"
-            en.append(
-                f"{label} 24-h AQI {condition.describe()} forecast for {lasting} h "
-                f"({span}; peak AQI {peak}) → {level} under {rid}"
-            )
-            zh.append(
-                f"{label} 滑动 24 小时 AQI {condition.describe()} 预计持续 {lasting} 小时"
-                f"（{span}；最高 AQI {peak}）→ 按 {rid} 为{LEVEL_NAMES_ZH[level]}"
-            )
-    return tuple(en), tuple(zh), pollutants_all
+def parse_overrides(data: Mapping[str, Any], where: str = "overrides") -> dict[str, dict[str, tuple]]:
+    """Regional overrides (stricter local rules) from their TOML form.
+
+    Each ``[[override]]`` table names a ``region``, a ``rule_set``, a ``level``, its extra
+    ``clauses`` (same form as in ``rule_sets.toml``) and a ``source``. Extra clauses are added
+    to the national ones (see :func:`rule_table`), so an override can only be stricter.
+
+    Returns
+    -------
+    dict
+        Rule set id → region code → ``((level, clauses), ...)``, the form
+        :func:`engine.pipeline.forecast_levels` takes.
+    """
+    out: dict[str, dict[str, list]] = {}
+    for i, entry in enumerate(data.get("override", [])):
+        here = f"{where}: override #{i + 1}"
+        missing = [k for k in ("region", "rule_set", "level", "clauses", "source") if k not in entry]
+        if missing:
+            raise PolicyError(f"{here} lacks {', '.join(missing)}")
+        rule_set = get_rule_set(entry["rule_set"])
+        if rule_set.rule(entry["level"]) is None:
+            raise PolicyError(f"{here}: {rule_set.id} has no level {entry['level']!r}")
+        clauses = parse_clauses(entry["clauses"], here)
+        regions = out.setdefault(rule_set.id, {})
+        regions.setdefault(str(entry["region"]), []).append((entry["level"], clauses))
+    return {rid: {code: tuple(v) for code, v in regions.items()} for rid, regions in out.items()}

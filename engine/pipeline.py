@@ -2,14 +2,17 @@
 
 Order matters (DESIGN.md): concentrations are averaged over each region first (area-weighted
 hourly means), then daily statistics are taken in China Standard Time — MDA8 of the regional
-mean, not the mean of gridded MDA8 — then the daily AQI under the standard in force on each day,
-then the level under the rule set in force on the requested date.
+mean, not the mean of gridded MDA8 — then the AQI under the standard in force on each day, then
+the level under the rule set in force on the requested date, then the episode and regional
+linkage adjustments (decided by the caller from its stores: :mod:`engine.episodes`,
+:mod:`engine.linkage`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,42 +22,87 @@ import xarray as xr
 from engine.aggregate import regional_mean
 from engine.aqi import daily_aqi_dataset
 from engine.daily import daily_statistics
-from engine.errors import DataCoverageError, ForecastError
-from engine.levels import LEVELS, DayAQI, RuleSet, classify, get_rule_set, rule_set_for
+from engine.episodes import EpisodeOutcome, PriorDecision, continue_episode
+from engine.errors import DataCoverageError
+from engine.levels import (
+    LEVELS,
+    Condition,
+    LevelDecision,
+    RuleSet,
+    classify_arrays,
+    rule_table,
+)
+from engine.linkage import KeyRegionMembers, Notice, computed_notices, linkage_floor
 
 __all__ = [
     "POLLUTANTS",
+    "ForecastLevel",
+    "RegionRef",
     "RegionalDaily",
     "build_response",
     "covered_dates",
+    "forecast_levels",
     "regional_daily",
+    "respond",
     "summarise",
 ]
 
 POLLUTANTS = ("pm25", "pm10", "o3", "no2", "so2", "co")
 _DAY_FIELDS = {"pm25_24h": "pm25", "o3_mda8": "o3_8h"}
+_CST = np.timedelta64(8, "h")
+_HOUR = np.timedelta64(1, "h")
 
 
 @dataclasses.dataclass(frozen=True)
 class RegionalDaily:
-    """Daily statistics and AQI of every region.
+    """Regional hourly means, daily statistics and daily AQI of every region.
 
     Attributes
     ----------
     data : xarray.Dataset
-        ``(region, date)``: daily statistics (``pm25``, ``o3_8h``, ``o3_1h``, … [µg m⁻³]),
-        ``aqi``, ``category``, ``primary_<pollutant>`` and the ``standard`` per date; plus
-        ``valid_fraction`` ``(region,)`` [1], the least share of a region's area with valid
-        forecast values over the forecast hours.
+        ``([member,] region, date)``: daily statistics (``pm25``, ``o3_8h``, ``o3_1h``, …
+        [µg m⁻³]), ``aqi``, ``category``, ``primary_<pollutant>``, the ``standard`` per date,
+        and ``valid_fraction`` ``([member,] region)`` [1], the least share of a region's area
+        with valid forecast values over the forecast hours.
+    hourly : xarray.Dataset
+        ``([member,] region, time)`` area-weighted hourly means [µg m⁻³], ``time`` UTC.
+    standard : str or None
+        AQI standard forced for every day, or None for the standard in force on each day.
     """
 
     data: xr.Dataset
+    hourly: xr.Dataset
+    standard: str | None = None
+
+    @property
+    def ensemble(self) -> bool:
+        """Whether the forecast has a ``member`` dim."""
+        return "member" in self.data.dims
 
     @property
     def dates(self) -> list[dt.date]:
         """CST dates with a daily AQI for at least one region, in order."""
-        valid = (self.data["aqi"] >= 0).any("region").values
+        other = [d for d in self.data["aqi"].dims if d != "date"]
+        valid = (self.data["aqi"] >= 0).any(other).values
         return [_as_date(d) for d, ok in zip(self.data["date"].values, valid, strict=True) if ok]
+
+    @functools.cached_property
+    def rolling(self) -> xr.Dataset:
+        """AQI of every 24-h window ``([member,] region, window)``, one window per hour.
+
+        Each window is scored like a natural day (same validity rules, MDA8 from the 8-h
+        windows inside it, the standard in force on its start date); ``window`` holds the CST
+        start of the window.
+        """
+        parts = []
+        for offset in range(24):
+            shifted = self.hourly.assign_coords(time=self.hourly["time"] - offset * _HOUR)
+            daily = daily_statistics(shifted)
+            aqi = daily_aqi_dataset(daily, self.standard)
+            starts = aqi["date"].values + offset * _HOUR
+            parts.append(aqi.drop_vars("standard").assign_coords(date=starts))
+        windows = xr.concat(parts, "date", data_vars="minimal", coords="minimal", join="outer")
+        return windows.sortby("date").rename(date="window")
 
 
 def regional_daily(
@@ -65,7 +113,8 @@ def regional_daily(
     Parameters
     ----------
     forecast : xarray.Dataset
-        Hourly pollutants ``(time, lat, lon)`` in HJ 633 units [µg m⁻³; CO mg m⁻³], ``time`` UTC.
+        Hourly pollutants ``([member,] time, lat, lon)`` in HJ 633 units [µg m⁻³; CO
+        mg m⁻³], ``time`` UTC.
     weights : grids.CoverageWeights
         Coverage weights of the regions on the forecast's grid.
     standard : str, optional
@@ -74,28 +123,21 @@ def regional_daily(
     Returns
     -------
     RegionalDaily
-        ``(time, lat, lon) -> (region, date)``.
+        ``([member,] time, lat, lon) -> ([member,] region, date)``.
     """
-    if "member" in forecast.dims:
-        raise ForecastError(
-            "ensemble forecasts (a 'member' dim) are not supported yet; pass one member"
-        )
-    hourly = {}
-    valid = []
+    hourly, valid = {}, []
     for pollutant in POLLUTANTS:
         if pollutant not in forecast:
             continue
         mean = regional_mean(forecast[pollutant], weights)
-        if isinstance(mean, xr.Dataset):
-            valid.append(mean["valid_fraction"])
-            mean = mean[pollutant] if pollutant in mean else mean["mean"]
-        hourly[pollutant] = mean
-    daily = daily_statistics(xr.Dataset(hourly))
+        valid.append(mean["valid_fraction"])
+        hourly[pollutant] = mean[pollutant] if pollutant in mean else mean["mean"]
+    hourly_ds = xr.Dataset(hourly)
+    daily = daily_statistics(hourly_ds)
     aqi = daily_aqi_dataset(daily, standard)
     data = xr.merge([daily, aqi], compat="override", join="exact")
-    if valid:
-        data["valid_fraction"] = xr.concat(valid, "pollutant").min(["pollutant", "time"])
-    return RegionalDaily(data=data)
+    data["valid_fraction"] = xr.concat(valid, "pollutant").min(["pollutant", "time"])
+    return RegionalDaily(data=data, hourly=hourly_ds, standard=standard)
 
 
 def covered_dates(daily: RegionalDaily) -> tuple[dt.date, dt.date]:
@@ -106,28 +148,52 @@ def covered_dates(daily: RegionalDaily) -> tuple[dt.date, dt.date]:
     return dates[0], dates[-1]
 
 
-def build_response(
+@dataclasses.dataclass(frozen=True)
+class ForecastLevel:
+    """A region's level from the forecast alone, with the days it rests on.
+
+    ``probabilities`` (ensembles only) is the share of members at or above each level.
+    """
+
+    decision: LevelDecision
+    days: list[dict[str, Any]]
+    probabilities: dict[str, float] | None = None
+
+
+def forecast_levels(
     daily: RegionalDaily,
-    region: Mapping[str, str],
+    codes: Sequence[str],
     day: dt.date,
-    forecast_identity: Mapping[str, str],
+    rule_set: RuleSet,
     *,
-    rule_set: str | RuleSet | None = None,
-) -> dict[str, Any]:
-    """The response of one region for the days from ``day`` on (the JSON of the API).
+    mode: str = "natural",
+    pre_alert: bool = False,
+    overrides: Mapping[str, tuple[tuple[str, tuple[tuple[Condition, ...], ...]], ...]]
+    | None = None,
+    ensemble_threshold: float = 0.5,
+) -> dict[str, ForecastLevel]:
+    """The forecast-only level of each region in ``codes`` from ``day`` on.
 
     Parameters
     ----------
     daily : RegionalDaily
         Output of :func:`regional_daily`.
-    region : mapping
-        ``{"code", "name"}`` of the region.
+    codes : sequence of str
+        Region codes (present in ``daily``).
     day : datetime.date
         First CST day the response applies to.
-    forecast_identity : mapping
-        ``{"id", "issued", ...}`` of the forecast run.
-    rule_set : str or RuleSet, optional
-        Alert rule set; default: the one in force on ``day``.
+    rule_set : RuleSet
+        The alert rule set.
+    mode : {"natural", "rolling"}
+        Natural CST days, or every 24-h window across midnight.
+    pre_alert : bool
+        Use the local pre-alert tier of the rule set.
+    overrides : mapping, optional
+        Region code → extra clauses per level (stricter regional rules, see
+        :func:`engine.levels.rule_table`).
+    ensemble_threshold : float
+        Ensembles: the level chosen is the highest whose probability (share of members at or
+        above it) is at least this [1].
 
     Raises
     ------
@@ -137,64 +203,191 @@ def build_response(
     first, last = covered_dates(daily)
     if not first <= day <= last:
         raise DataCoverageError(
-            f"the forecast {forecast_identity.get('id', '')} has daily values for "
-            f"{first.isoformat()} to {last.isoformat()} (China Standard Time); "
-            f"{day.isoformat()} is outside"
+            f"the forecast has daily values for {first.isoformat()} to {last.isoformat()} "
+            f"(China Standard Time); {day.isoformat()} is outside"
         )
-    rules = (
-        rule_set
-        if isinstance(rule_set, RuleSet)
-        else get_rule_set(rule_set)
-        if rule_set
-        else rule_set_for(day)
-    )
-    series = daily.data.sel(region=region["code"])
-    days = _days_from(series, day)
-    decision = classify([d for d, _ in days], rules)
-    return {
-        "region": {"code": region["code"], "name": region["name"]},
-        "date": day.isoformat(),
-        "level": decision.level,
-        "regime": decision.regime,
-        "advisories": list(decision.advisories),
-        "aqi_standard": str(series["standard"].sel(date=np.datetime64(day, "ns")).item()),
-        "rule_set": decision.rule_set,
-        "days": [record for _, record in days if record is not None],
-        "reasons": list(decision.reasons),
-        "forecast": {"id": forecast_identity["id"], "issued": forecast_identity["issued"]},
-    }
+    overrides = overrides or {}
+    steps = _steps(daily, day, last, mode).sel(region=list(codes))
+    if daily.ensemble:
+        steps = steps.transpose("member", "region", ...)
+    else:
+        steps = steps.expand_dims("member").transpose("member", "region", ...)
+    members = steps.sizes["member"]
+    pollutants = [p for p in POLLUTANTS if f"primary_{p}" in steps]
+    aqi = steps["aqi"].values.reshape(members * len(codes), -1)
+    primary = np.stack([steps[f"primary_{p}"].values for p in pollutants], axis=-1)
+    primary = primary.reshape(members * len(codes), aqi.shape[1], len(pollutants))
+    starts = [_as_datetime(t) for t in steps["start"].values]
+    values = _day_values(daily, day, last, codes)
 
-
-def _days_from(series: xr.Dataset, day: dt.date) -> Sequence[tuple[DayAQI, dict[str, Any] | None]]:
-    """Days from ``day`` to the last day with an AQI; a day without one breaks every run."""
-    primaries = [name for name in series.data_vars if str(name).startswith("primary_")]
-    aqi_values = series["aqi"].values
-    valid_index = np.flatnonzero(aqi_values >= 0)
-    out: list[tuple[DayAQI, dict[str, Any] | None]] = []
-    for i, stamp in enumerate(series["date"].values):
-        date = _as_date(stamp)
-        if date < day or not valid_index.size or i > valid_index[-1]:
-            continue
-        aqi = int(aqi_values[i])
-        if aqi < 0:
-            out.append((DayAQI(date=date, aqi=None, primary_pollutants=()), None))
-            continue
-        primary = tuple(str(p)[len("primary_") :] for p in primaries if bool(series[p].values[i]))
-        record: dict[str, Any] = {"date": date.isoformat()}
-        for field, source in _DAY_FIELDS.items():
-            value = float(series[source].values[i]) if source in series else float("nan")
-            record[field] = round(value, 1) if np.isfinite(value) else None
-        record.update(
-            aqi=aqi,
-            category=int(series["category"].values[i]),
-            primary_pollutants=list(primary),
-        )
-        out.append((DayAQI(date=date, aqi=aqi, primary_pollutants=primary), record))
+    # One kernel call per distinct rule table (regions with overrides get their own).
+    groups: dict[Any, list[int]] = {}
+    for r, code in enumerate(codes):
+        groups.setdefault(overrides.get(code, ()), []).append(r)
+    out: dict[str, ForecastLevel] = {}
+    for extra, region_rows in groups.items():
+        table = rule_table(rule_set, pre_alert=pre_alert, extra=extra)
+        rows = np.array([m * len(codes) + r for m in range(members) for r in region_rows])
+        result = classify_arrays(aqi[rows], primary[rows], pollutants, starts, table, mode)
+        for j, r in enumerate(region_rows):
+            member_rows = [m * len(region_rows) + j for m in range(members)]
+            if not daily.ensemble:
+                decision, probabilities = result.decision(member_rows[0]), None
+            else:
+                decision, probabilities = _ensemble(result, member_rows, ensemble_threshold)
+            out[codes[r]] = ForecastLevel(decision, values[codes[r]], probabilities)
     return out
 
 
-def _as_date(value: np.datetime64) -> dt.date:
-    return np.datetime64(value, "D").item()
+def _ensemble(result, rows: list[int], threshold: float):
+    """Level chosen among members: the highest with probability ≥ ``threshold``."""
+    levels = result.level[rows]
+    probabilities = {
+        name: round(float(np.mean(levels >= LEVELS.index(name))), 4)
+        for name in LEVELS[1:]
+        if name in result.table.levels
+    }
+    chosen = max(
+        (name for name, p in probabilities.items() if p >= threshold),
+        key=LEVELS.index,
+        default="none",
+    )
+    at_level = [r for r in rows if LEVELS[result.level[r]] == chosen] or rows
+    base = result.decision(at_level[0])
+    share = probabilities.get(chosen, 1.0 - max(probabilities.values(), default=0.0))
+    note_en = (
+        f"ensemble of {len(rows)} members: {share:.0%} at or above {chosen}"
+        f" (level chosen: the highest with probability ≥ {threshold:.0%})"
+    )
+    note_zh = f"集合预报 {len(rows)} 个成员中 {share:.0%} 达到或超过该级别（取概率 ≥ {threshold:.0%} 的最高级别）"
+    clear = {
+        name: int(np.quantile(hours[rows], 1.0 - threshold, method="lower"))
+        for name, hours in result.clear_hours.items()
+    }
+    if chosen == "none":
+        regimes = [result.decision(r) for r in rows]
+        o3 = sum(d.regime == "o3" for d in regimes) / len(rows) >= threshold
+        decision = LevelDecision(
+            "none",
+            "o3" if o3 else "none",
+            ("o3_health_advice",) if o3 else (),
+            (note_en,),
+            (note_zh,),
+            base.rule_set,
+            base.mode,
+            clear,
+        )
+        return decision, probabilities
+    decision = dataclasses.replace(
+        base,
+        level=chosen,
+        reasons=(note_en, *base.reasons),
+        reasons_zh=(note_zh, *base.reasons_zh),
+        clear_hours=clear,
+    )
+    return decision, probabilities
+
+
+def _steps(daily: RegionalDaily, day: dt.date, last: dt.date, mode: str) -> xr.Dataset:
+    """The AQI steps from ``day`` on: natural days, or hourly 24-h windows."""
+    names = ["aqi", *[v for v in daily.data.data_vars if str(v).startswith("primary_")]]
+    if mode == "natural":
+        sel = daily.data[names].sel(date=slice(np.datetime64(day), np.datetime64(last)))
+        return sel.rename(date="step").assign_coords(start=("step", sel["date"].values))
+    windows = daily.rolling[names]
+    begin = np.datetime64(day, "ns")
+    end = np.datetime64(last + dt.timedelta(days=1), "ns") - np.timedelta64(24, "h")
+    sel = windows.sel(window=slice(begin, end))
+    return sel.rename(window="step").assign_coords(start=("step", sel["window"].values))
+
+
+def _day_values(
+    daily: RegionalDaily, day: dt.date, last: dt.date, codes: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The ``days`` records of each region (ensembles: from the member-median statistics)."""
+    data = daily.data.sel(date=slice(np.datetime64(day), np.datetime64(last)), region=list(codes))
+    if daily.ensemble:
+        stats = data[[v for v in ("pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h") if v in data]]
+        median = stats.median("member")
+        data = xr.merge([median, daily_aqi_dataset(median, daily.standard)], compat="override")
+    out: dict[str, list[dict[str, Any]]] = {}
+    primaries = [str(v) for v in data.data_vars if str(v).startswith("primary_")]
+    dates = [_as_date(d).isoformat() for d in data["date"].values]
+    aqi = data["aqi"].transpose("region", "date").values
+    category = data["category"].transpose("region", "date").values
+    fields = {
+        name: data[source].transpose("region", "date").values if source in data else None
+        for name, source in _DAY_FIELDS.items()
+    }
+    flags = {p[len("primary_") :]: data[p].transpose("region", "date").values for p in primaries}
+    for r, code in enumerate(codes):
+        records = []
+        for t, date in enumerate(dates):
+            if aqi[r, t] < 0:
+                continue
+            record: dict[str, Any] = {"date": date}
+            for name, values in fields.items():
+                value = float(values[r, t]) if values is not None else float("nan")
+                record[name] = round(value, 1) if np.isfinite(value) else None
+            record["aqi"] = int(aqi[r, t])
+            record["category"] = int(category[r, t])
+            record["primary_pollutants"] = [p for p in POLLUTANTS if p in flags and flags[p][r, t]]
+            records.append(record)
+        out[code] = records
+    return out
+
+
+def build_response(
+    region: Mapping[str, str],
+    day: dt.date,
+    forecast: ForecastLevel,
+    forecast_identity: Mapping[str, str],
+    aqi_standard: str,
+    *,
+    episode: EpisodeOutcome | None = None,
+    linkage: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None,
+) -> dict[str, Any]:
+    """The response JSON of one region: the forecast level, then episode and linkage.
+
+    The issued ``level`` is the episode's level (hysteresis) raised to at least the level of
+    any regional notice in force; ``forecast_level`` keeps the forecast-only level.
+    """
+    decision = forecast.decision
+    level = episode.level if episode else decision.level
+    reasons, reasons_zh = list(decision.reasons), list(decision.reasons_zh)
+    if episode:
+        reasons += episode.reasons
+        reasons_zh += episode.reasons_zh
+    if linkage and LEVELS.index(linkage[0]) > LEVELS.index(level):
+        level = linkage[0]
+        reasons += linkage[1]
+        reasons_zh += linkage[2]
+    regime = decision.regime
+    if level != "none" and regime == "none":
+        regime = "pm25"  # held by an episode or a regional notice: the PM2.5 response
+    response: dict[str, Any] = {
+        "region": {"code": region["code"], "name": region["name"]},
+        "date": day.isoformat(),
+        "level": level,
+        "regime": regime,
+        "advisories": list(decision.advisories),
+        "aqi_standard": aqi_standard,
+        "rule_set": decision.rule_set,
+        "days": forecast.days,
+        "reasons": reasons,
+        "forecast": {"id": forecast_identity["id"], "issued": forecast_identity["issued"]},
+        "reasons_zh": reasons_zh,
+        "mode": decision.mode,
+        "forecast_level": decision.level,
+        "episode": (
+            {"id": episode.episode_id, "status": episode.status}
+            if episode and episode.episode_id
+            else None
+        ),
+    }
+    if forecast.probabilities is not None:
+        response["probabilities"] = forecast.probabilities
+    return response
 
 
 def summarise(responses: Sequence[Mapping[str, Any]]) -> dict[str, int]:
@@ -203,3 +396,99 @@ def summarise(responses: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     for r in responses:
         counts[r["level"]] += 1
     return counts
+
+
+def _as_date(value: np.datetime64) -> dt.date:
+    return np.datetime64(value, "D").item()
+
+
+def _as_datetime(value: np.datetime64) -> dt.datetime:
+    return np.datetime64(value, "s").item()
+
+
+@dataclasses.dataclass(frozen=True)
+class RegionRef:
+    """What the pipeline needs of a region: code, name and parent code."""
+
+    code: str
+    name: str
+    parent: str | None = None
+
+
+def respond(
+    daily: RegionalDaily,
+    regions: Sequence[RegionRef],
+    day: dt.date,
+    forecast_identity: Mapping[str, str],
+    rule_set: RuleSet,
+    *,
+    mode: str = "natural",
+    pre_alert: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+    ensemble_threshold: float = 0.5,
+    prior: Mapping[str, tuple[PriorDecision, PriorDecision | None]] | None = None,
+    notices: Sequence[Notice] = (),
+    key_regions: Mapping[str, KeyRegionMembers] | None = None,
+    linkage_share: float | None = None,
+    linkage_regions: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Responses of ``regions`` from ``day`` on: forecast level → episode → regional linkage.
+
+    Parameters
+    ----------
+    prior : mapping, optional
+        Region code → (latest earlier decision, latest earlier active decision), from the
+        decision store; None skips the episode logic (a one-off computation).
+    notices : sequence of Notice
+        Regional alert notices entered by alert centres.
+    key_regions : mapping, optional
+        Key region code → its members, for linkage.
+    linkage_share : float, optional
+        If given, a key region whose member cities reach a level in at least this share gets a
+        computed notice at that level (RULES §2.1 [?]: the share is a local choice).
+    linkage_regions : sequence of str, optional
+        Codes whose forecast levels count for computed linkage (default: ``regions``).
+    Other parameters are those of :func:`forecast_levels`.
+    """
+    options = dict(
+        mode=mode,
+        pre_alert=pre_alert,
+        overrides=overrides,
+        ensemble_threshold=ensemble_threshold,
+    )
+    codes = [r.code for r in regions]
+    levels = forecast_levels(daily, codes, day, rule_set, **options)
+    all_notices = list(notices)
+    if linkage_share is not None and key_regions:
+        pool = list(linkage_regions) if linkage_regions is not None else codes
+        missing = [c for c in pool if c not in levels]
+        pool_levels = {c: levels[c].decision.level for c in pool if c in levels}
+        if missing:
+            extra = forecast_levels(daily, missing, day, rule_set, **options)
+            pool_levels |= {c: v.decision.level for c, v in extra.items()}
+        all_notices += computed_notices(pool_levels, key_regions.values(), day, linkage_share)
+    standard = str(daily.data["standard"].sel(date=np.datetime64(day, "ns")).item())
+    out = []
+    for region in regions:
+        forecast = levels[region.code]
+        episode = None
+        if prior is not None:
+            last, last_active = prior.get(region.code, (None, None))
+            episode = continue_episode(region.code, day, forecast.decision, rule_set, last, last_active)
+        linkage = (
+            linkage_floor(region.code, region.parent, day, all_notices, key_regions)
+            if key_regions and all_notices
+            else None
+        )
+        out.append(
+            build_response(
+                {"code": region.code, "name": region.name},
+                day,
+                forecast,
+                forecast_identity,
+                standard,
+                episode=episode,
+                linkage=linkage,
+            )
+        )
+    return out

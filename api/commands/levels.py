@@ -21,6 +21,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--rules", default=None, help="alert rule set id (default: in force)")
     parser.add_argument(
+        "--mode",
+        choices=("natural", "rolling"),
+        default="natural",
+        help="natural CST days (default) or every 24-h window across midnight",
+    )
+    parser.add_argument(
+        "--pre-alert", action="store_true", help="use the local pre-alert tier (临时管控)"
+    )
+    parser.add_argument(
+        "--ensemble-threshold",
+        type=float,
+        default=0.5,
+        help="ensembles: issue the highest level with at least this probability (default 0.5)",
+    )
+    parser.add_argument("--overrides", default=None, help="TOML file of stricter regional rules")
+    parser.add_argument(
         "--standard", default=None, help="AQI standard id for every day (default: in force)"
     )
     parser.add_argument("--format", choices=("json", "table"), default="json")
@@ -28,17 +44,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from api.service import prepare  # heavy: numba kernels compile or load on import
-    from engine.pipeline import build_response
+    # Heavy imports here: numba kernels compile or load from cache on import.
+    from api.service import prepare, read_overrides
+    from engine.levels import get_rule_set, rule_set_for
+    from engine.pipeline import RegionRef, respond
 
-    forecast, regions, daily = prepare(args.forecast, args.regions, standard=args.standard)
+    if not 0 < args.ensemble_threshold <= 1:
+        raise ValueError(f"--ensemble-threshold {args.ensemble_threshold} is not in (0, 1]")
+    overrides = read_overrides(args.overrides)
     day = args.date or tomorrow_cst()
-    responses = [
-        build_response(
-            daily, {"code": r.code, "name": r.name}, day, forecast.identity(), rule_set=args.rules
-        )
-        for r in regions
-    ]
+    rules = get_rule_set(args.rules) if args.rules else rule_set_for(day)
+    forecast, regions, daily = prepare(args.forecast, args.regions, standard=args.standard)
+    responses = respond(
+        daily,
+        [RegionRef(r.code, r.name, r.parent) for r in regions],
+        day,
+        forecast.identity(),
+        rules,
+        mode=args.mode,
+        pre_alert=args.pre_alert,
+        overrides=overrides.get(rules.id),
+        ensemble_threshold=args.ensemble_threshold,
+    )
     if args.format == "json":
         print(json.dumps(responses, ensure_ascii=False, indent=2))
     else:
@@ -48,12 +75,19 @@ def run(args: argparse.Namespace) -> int:
 
 def _table(responses: list[dict]) -> str:
     header = f"{'code':<8} {'name':<10} {'level':<9} {'regime':<6} {'rules':<9} daily AQI from date"
+    ensemble = any("probabilities" in r for r in responses)
     lines = [header, "-" * len(header)]
     for r in responses:
         aqi = " ".join(f"{d['aqi']:>3}{'*' if 'o3' in d['primary_pollutants'] else ' '}" for d in r["days"])
+        probabilities = ""
+        if ensemble:
+            p = r["probabilities"]
+            probabilities = "  P(y/o/r) " + "/".join(
+                f"{p.get(k, 0):.2f}" for k in ("yellow", "orange", "red")
+            )
         lines.append(
             f"{r['region']['code']:<8} {r['region']['name']:<10} {r['level']:<9} "
-            f"{r['regime']:<6} {r['rule_set']:<9} {aqi}"
+            f"{r['regime']:<6} {r['rule_set']:<9} {aqi}{probabilities}"
         )
     lines.append("(* O3 is a primary pollutant that day)")
     return "\n".join(lines)

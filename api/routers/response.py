@@ -1,7 +1,7 @@
 """Response levels: one region, or every region, from a date on."""
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
@@ -18,6 +18,10 @@ DateQuery = Annotated[
 RulesQuery = Annotated[
     str | None, Query(description="Alert rule set id; default: the one in force on the date")
 ]
+ModeQuery = Annotated[
+    Literal["natural", "rolling"] | None,
+    Query(description="natural CST days, or every 24-h window; default: the service's"),
+]
 
 
 def _default_day(day: dt.date | None) -> dt.date:
@@ -32,14 +36,17 @@ def region_response(
     code: Annotated[str, Path(description="Region code")],
     date: DateQuery = None,
     rules: RulesQuery = None,
+    mode: ModeQuery = None,
 ) -> dict:
     """The response level of one region from `date` on, with its days and reasons."""
-    return service.response(code, _default_day(date), rule_set=rules)
+    return service.response(code, _default_day(date), rule_set=rules, mode=mode)
 
 
 @router.get("/v1/response", response_model=AllResponses)
-def all_responses(service: ServiceDep, date: DateQuery = None, rules: RulesQuery = None) -> dict:
+def all_responses(
+    service: ServiceDep, date: DateQuery = None, rules: RulesQuery = None, mode: ModeQuery = None
+) -> dict:
     """Responses of every region from `date` on, with the number of regions per level."""
     day = _default_day(date)
-    responses = service.responses(None, day, rule_set=rules)
+    responses = service.responses(None, day, rule_set=rules, mode=mode)
     return {"date": day.isoformat(), "summary": summarise(responses), "responses": responses}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from engine.errors import PolicyError
@@ -85,3 +86,84 @@ def test_rule_set_in_force_by_date():
         rule_set_for(dt.date(2010, 1, 1))
     with pytest.raises(PolicyError, match="unknown rule set 'MEE-1999'; known: MEE-2018, MEE-2024"):
         get_rule_set("MEE-1999")
+
+
+def windows(*aqi, primary=("pm25",), start=dt.datetime(2026, 12, 1)):
+    from engine.levels import WindowAQI
+
+    return [
+        WindowAQI(start + dt.timedelta(hours=i), a, primary if a is not None else ())
+        for i, a in enumerate(aqi)
+    ]
+
+
+def test_rolling_run_lasts_from_first_window_start_to_last_window_end():
+    # 25 consecutive windows > 200, starting 12-01 00:00 … 12-02 00:00: 48 h in all.
+    decision = classify(windows(*[210] * 25, *[100] * 30), MEE2024, "rolling")
+    assert decision.level == "orange"
+    assert "forecast for 48 h (12-01 00:00 – 12-03 00:00; peak AQI 210)" in decision.reasons[0]
+    # 24 windows: 47 h, not yet 48 h → yellow (> 200 for 24 h).
+    assert classify(windows(*[210] * 24, *[100] * 30), MEE2024, "rolling").level == "yellow"
+
+
+def test_rolling_run_may_start_later_on_the_first_day_but_not_after():
+    assert classify(windows(*[100] * 23, *[210] * 30), MEE2024, "rolling").level == "orange"
+    assert classify(windows(*[100] * 24, *[210] * 30), MEE2024, "rolling").level == "none"
+
+
+def test_pre_alert_tier_is_optional():
+    assert classify(days(160, 90), MEE2024).level == "none"
+    assert classify(days(160, 90), MEE2024, pre_alert=True).level == "pre_alert"
+    assert classify(days(110, 120, 90), MEE2024, pre_alert=True).level == "pre_alert"
+    assert classify(days(110, 90), MEE2024, pre_alert=True).level == "none"
+
+
+def test_chinese_reasons_name_the_rule_days_and_values():
+    decision = classify(days(226, 241, 120), MEE2024)
+    assert decision.reasons_zh == (
+        "PM2.5 日 AQI > 200 预计持续 48 小时（12-01、12-02；AQI 226、241）→ 按 MEE-2024 为橙色预警",
+    )
+
+
+def test_clear_hours_count_clean_days_from_the_start():
+    decision = classify(days(120, 140, 160, 90), MEE2024)
+    assert decision.clear_hours["yellow"] == 48  # below 150 for two days
+    assert decision.clear_hours["red"] == 96  # red never starts below 200
+    assert classify(days(120, None, 90), MEE2024).clear_hours["yellow"] == 24
+
+
+def test_regional_override_can_only_add_stricter_clauses():
+    from engine.levels import Condition, rule_table
+    from engine.kernels.levels import classify_series
+
+    extra = (("orange", ((Condition(200, False, 24), Condition(300, False, 24)),)),)
+    table = rule_table(MEE2024, extra=extra)
+    aqi = np.array([[310, 120], [250, 120]], dtype=np.int32)
+    clause, _ = classify_series(
+        aqi, np.ones_like(aqi, dtype=bool), table.threshold, table.inclusive, table.hours,
+        table.n_conditions, step_hours=24, window_hours=24, anchor=1,
+    )  # fmt: skip
+    assert [table.levels[c] for c in clause] == ["orange", "yellow"]
+
+
+def test_overrides_file_form():
+    from engine.levels import parse_overrides
+
+    data = {
+        "override": [
+            {
+                "region": "130100",
+                "rule_set": "MEE-2024",
+                "level": "orange",
+                "clauses": [[{"aqi_above": 200, "hours": 24}, {"aqi_above": 300, "hours": 24}]],
+                "source": "城市预案 (example)",
+            }
+        ]
+    }
+    parsed = parse_overrides(data)
+    assert list(parsed) == ["MEE-2024"] and list(parsed["MEE-2024"]) == ["130100"]
+    with pytest.raises(PolicyError, match="override #1 lacks source"):
+        parse_overrides({"override": [{k: v for k, v in data["override"][0].items() if k != "source"}]})
+    bad = dict(data["override"][0], level="purple")
+    with pytest.raises(PolicyError, match="has no level 'purple'"):
+        parse_overrides({"override": [bad]})

@@ -1,0 +1,79 @@
+"""Hand-made forecasts: uniform fields whose daily statistics and AQI are known exactly.
+
+PM2.5 (and O3) are constant within each China Standard Time day, so the daily mean of a day is
+the value given for it, and the regional mean equals it for any region. Under HJ 633-2026:
+PM2.5 115 → AQI 150, 150 → 200, 160 → 210, 250 → 300, 260 → 310; O3 8-h 300 → AQI 207.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+START = dt.date(2026, 12, 1)
+REGION_CODE = "130100"
+
+
+def forecast(
+    pm25_days: Sequence[float] | Sequence[Sequence[float]],
+    o3_days: Sequence[float] | None = None,
+    *,
+    start: dt.date = START,
+) -> xr.Dataset:
+    """Hourly forecast from 00:00 CST of ``start``, one value per CST day (per member if 2-D)."""
+    pm = np.asarray(pm25_days, dtype=np.float64)
+    members = pm.ndim == 2
+    pm = pm if members else pm[None]
+    n_days = pm.shape[1]
+    o3 = np.full(n_days, 40.0) if o3_days is None else np.asarray(o3_days, dtype=np.float64)
+    hours = 24 * n_days
+    time = np.datetime64(dt.datetime.combine(start, dt.time()) - dt.timedelta(hours=8), "h")
+    time = (time + np.arange(hours).astype("timedelta64[h]")).astype("datetime64[ns]")
+    lat, lon = np.array([38.25, 38.75]), np.array([114.25, 114.75])
+    pm_hourly = np.repeat(pm, 24, axis=1)[:, :, None, None] * np.ones((1, 1, 2, 2))
+    o3_hourly = np.repeat(o3, 24)[None, :, None, None] * np.ones((pm.shape[0], 1, 2, 2))
+    dims: tuple[str, ...] = ("member", "time", "lat", "lon")
+    if not members:
+        pm_hourly, o3_hourly, dims = pm_hourly[0], o3_hourly[0], dims[1:]
+    return xr.Dataset(
+        {
+            "pm25": (dims, pm_hourly.astype(np.float32), {"units": "ug m-3"}),
+            "o3": (dims, o3_hourly.astype(np.float32), {"units": "ug m-3"}),
+        },
+        coords={"time": time, "lat": lat, "lon": lon},
+        attrs={"model": "HAND", "issued": "2026-11-30T12:00Z", "forecast_id": "HAND@1"},
+    )
+
+
+def regions() -> dict:
+    """One region covering the 2 × 2 grid (114–115 °E, 38–39 °N)."""
+    ring = [[114.0, 38.0], [115.0, 38.0], [115.0, 39.0], [114.0, 39.0], [114.0, 38.0]]
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "code": REGION_CODE,
+                    "name": "石家庄市",
+                    "kind": "city",
+                    "parent": "130000",
+                },
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
+
+
+def write(directory: Path, dataset: xr.Dataset) -> tuple[Path, Path]:
+    """Write ``forecast.nc`` and ``regions.geojson`` into ``directory``; their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    nc, geojson = directory / "forecast.nc", directory / "regions.geojson"
+    dataset.to_netcdf(nc, engine="netcdf4")
+    geojson.write_text(json.dumps(regions()), "utf-8")
+    return nc, geojson
