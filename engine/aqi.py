@@ -237,7 +237,7 @@ def _as_date(day: Any) -> dt.date:
     if isinstance(day, dt.date):
         return day
     if isinstance(day, np.datetime64):
-        return np.datetime64(day, "D").item()  # type: ignore[no-any-return]
+        return dt.date.fromisoformat(str(day.astype("datetime64[D]")))
     if isinstance(day, str):
         try:
             return dt.date.fromisoformat(day[:10])
