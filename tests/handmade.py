@@ -17,6 +17,7 @@ import xarray as xr
 
 START = dt.date(2026, 12, 1)
 REGION_CODE = "130100"
+EAST_CODE = "130200"
 
 
 def forecast(
@@ -24,8 +25,13 @@ def forecast(
     o3_days: Sequence[float] | None = None,
     *,
     start: dt.date = START,
+    east_pm25_days: Sequence[float] | None = None,
 ) -> xr.Dataset:
-    """Hourly forecast from 00:00 CST of ``start``, one value per CST day (per member if 2-D)."""
+    """Hourly forecast from 00:00 CST of ``start``, one value per CST day (per member if 2-D).
+
+    ``east_pm25_days`` gives other values to the east column of cells (lon 114.75), the
+    region :data:`EAST_CODE` of ``regions(split=True)``.
+    """
     pm = np.asarray(pm25_days, dtype=np.float64)
     members = pm.ndim == 2
     pm = pm if members else pm[None]
@@ -36,6 +42,8 @@ def forecast(
     time = (time + np.arange(hours).astype("timedelta64[h]")).astype("datetime64[ns]")
     lat, lon = np.array([38.25, 38.75]), np.array([114.25, 114.75])
     pm_hourly = np.repeat(pm, 24, axis=1)[:, :, None, None] * np.ones((1, 1, 2, 2))
+    if east_pm25_days is not None:
+        pm_hourly[:, :, :, 1] = np.repeat(np.asarray(east_pm25_days, dtype=np.float64), 24)[:, None]
     o3_hourly = np.repeat(o3, 24)[None, :, None, None] * np.ones((pm.shape[0], 1, 2, 2))
     dims: tuple[str, ...] = ("member", "time", "lat", "lon")
     if not members:
@@ -50,30 +58,31 @@ def forecast(
     )
 
 
-def regions() -> dict:
-    """One region covering the 2 × 2 grid (114–115 °E, 38–39 °N)."""
-    ring = [[114.0, 38.0], [115.0, 38.0], [115.0, 39.0], [114.0, 39.0], [114.0, 38.0]]
+def _feature(code: str, name: str, lon0: float, lon1: float) -> dict:
+    ring = [[lon0, 38.0], [lon1, 38.0], [lon1, 39.0], [lon0, 39.0], [lon0, 38.0]]
     return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "properties": {
-                    "code": REGION_CODE,
-                    "name": "石家庄市",
-                    "kind": "city",
-                    "parent": "130000",
-                },
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-            }
-        ],
+        "type": "Feature",
+        "properties": {"code": code, "name": name, "kind": "city", "parent": "130000"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
     }
 
 
-def write(directory: Path, dataset: xr.Dataset) -> tuple[Path, Path]:
+def regions(split: bool = False) -> dict:
+    """One region covering the 2 × 2 grid (114–115 °E, 38–39 °N), or its two halves."""
+    if split:
+        features = [
+            _feature(REGION_CODE, "石家庄市", 114.0, 114.5),
+            _feature(EAST_CODE, "唐山市", 114.5, 115.0),
+        ]
+    else:
+        features = [_feature(REGION_CODE, "石家庄市", 114.0, 115.0)]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def write(directory: Path, dataset: xr.Dataset, split: bool = False) -> tuple[Path, Path]:
     """Write ``forecast.nc`` and ``regions.geojson`` into ``directory``; their paths."""
     directory.mkdir(parents=True, exist_ok=True)
     nc, geojson = directory / "forecast.nc", directory / "regions.geojson"
     dataset.to_netcdf(nc, engine="netcdf4")
-    geojson.write_text(json.dumps(regions()), "utf-8")
+    geojson.write_text(json.dumps(regions(split)), "utf-8")
     return nc, geojson
