@@ -4,22 +4,24 @@ Core dims: ``values (batch, cell)`` with CSR weights ``(region, cell)`` →
 ``mean (batch, region)`` and ``weight (batch, region)``, where ``weight`` is the sum of the
 weights of the cells that were valid (not NaN). The mean renormalises over valid cells.
 
-The numba kernel walks the field in blocks of a few ``batch`` rows (time steps): for each block
-every region's CSR row is read once and each of its cells gathers ``block`` values, so the
-weights are streamed ``batch / block`` times instead of ``batch`` times and the field is read
-once. Blocks run in parallel. Sums accumulate in float64 for float32 and float64 fields.
+The numba kernel walks the field in blocks of ``batch`` rows (time steps), one or a few blocks
+per thread: for each block every region's CSR row is read once and each of its cells gathers
+``block`` values, so the weights are streamed once per block instead of once per row and the
+field is read once. Blocks run in parallel. Sums accumulate in float64 for float32 and float64
+fields.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from numba import get_num_threads, prange
 from numpy.typing import NDArray
 
 from engine.kernels._compile import dispatch, jit
 
 __all__ = ["regional_mean"]
 
+_MAX_BLOCK = 64
 _SIGNATURES = [
     f"void({t}[:, ::1], i8[::1], i8[::1], f8[::1], i8, {t}[:, ::1], f8[:, ::1])"
     for t in ("f4", "f8")
@@ -112,8 +114,11 @@ def regional_mean(
     nbatch = values.shape[0]
     nregion = indptr.size - 1
     if block <= 0:
-        # enough blocks for every thread, at most 16 rows each (weights re-read ~batch/16 times)
-        block = int(min(16, max(1, nbatch // 8)))
+        # as few blocks as keep every thread busy, each of at most _MAX_BLOCK rows: the weights
+        # are read once per block, and each thread streams its rows of the field once
+        threads = get_num_threads()
+        nblock = threads * max(1, -(-nbatch // (threads * _MAX_BLOCK)))
+        block = max(1, -(-nbatch // nblock))
     out_mean = np.empty((nbatch, nregion), dtype=values.dtype)
     out_weight = np.empty((nbatch, nregion), dtype=np.float64)
     if nbatch and nregion:
