@@ -20,11 +20,173 @@ from engine.kernels._compile import dispatch, jit
 
 __all__ = ["daily_max", "daily_mean", "mda8"]
 
-_BLOCK = 256  # cells per task: prefix arrays of a block stay in L2
+_BLOCK = 2048  # cells per task of the daily mean/max: accumulators (2 x 16 KiB) stay in L1
+_BLOCK_MDA8 = 1024  # cells per task of MDA8: 4 accumulators of 8 KiB
 
 
 def _sig(extra: str) -> list[str]:
     return [f"void({t}[:, :, ::1], int64, {extra}{t}[:, :, ::1])" for t in ("float32", "float64")]
+
+
+def _row_sig(extra: str = "") -> list[str]:
+    return [f"void({t}[::1], {extra}float64[::1], float64[::1])" for t in ("float32", "float64")]
+
+
+@jit(_row_sig())
+def _add_row(row, total, count):  # pragma: no cover - compiled
+    for k in range(row.shape[0]):
+        v = np.float64(row[k])
+        ok = v == v
+        total[k] += v if ok else 0.0
+        count[k] += 1.0 if ok else 0.0
+
+
+def _rows4_sig() -> list[str]:
+    return [
+        f"void({t}[::1], {t}[::1], {t}[::1], {t}[::1], float64[::1], float64[::1])"
+        for t in ("float32", "float64")
+    ]
+
+
+@jit(_rows4_sig())
+def _add_rows4(r0, r1, r2, r3, total, count):  # pragma: no cover - compiled
+    """Four hours at once, summed in hour order in a register (the same bits as one by one)."""
+    for k in range(total.shape[0]):
+        v0 = np.float64(r0[k])
+        v1 = np.float64(r1[k])
+        v2 = np.float64(r2[k])
+        v3 = np.float64(r3[k])
+        t = total[k] + (v0 if v0 == v0 else 0.0)
+        t = t + (v1 if v1 == v1 else 0.0)
+        t = t + (v2 if v2 == v2 else 0.0)
+        t = t + (v3 if v3 == v3 else 0.0)
+        total[k] = t
+        count[k] += (
+            (1.0 if v0 == v0 else 0.0) + (1.0 if v1 == v1 else 0.0)
+            + (1.0 if v2 == v2 else 0.0) + (1.0 if v3 == v3 else 0.0)
+        )  # fmt: skip
+
+
+@jit(_rows4_sig())
+def _max_rows4(r0, r1, r2, r3, top, count):  # pragma: no cover - compiled
+    """Four hours of :func:`_max_row` in registers."""
+    for k in range(top.shape[0]):
+        v0 = np.float64(r0[k])
+        v1 = np.float64(r1[k])
+        v2 = np.float64(r2[k])
+        v3 = np.float64(r3[k])
+        m = top[k]
+        m = max(m, v0) if v0 == v0 else m
+        m = max(m, v1) if v1 == v1 else m
+        m = max(m, v2) if v2 == v2 else m
+        m = max(m, v3) if v3 == v3 else m
+        top[k] = m
+        count[k] += (
+            (1.0 if v0 == v0 else 0.0) + (1.0 if v1 == v1 else 0.0)
+            + (1.0 if v2 == v2 else 0.0) + (1.0 if v3 == v3 else 0.0)
+        )  # fmt: skip
+
+
+@jit(_row_sig())
+def _max_row(row, top, count):  # pragma: no cover - compiled
+    for k in range(row.shape[0]):
+        v = np.float64(row[k])
+        ok = v == v
+        top[k] = max(top[k], v) if ok else top[k]
+        count[k] += 1.0 if ok else 0.0
+
+
+def _slide_sig() -> list[str]:
+    return [
+        f"void({t}[::1], {t}[::1], boolean, boolean, boolean, float64, "
+        "float64[::1], float64[::1], float64[::1], float64[::1])"
+        for t in ("float32", "float64")
+    ]
+
+
+@jit(_slide_sig())
+def _slide(
+    new, old, use_new, use_old, evaluate, need, total, count, best, n_valid
+):  # pragma: no cover - compiled
+    """One hour of MDA8 in one pass: add the entering hour, subtract the leaving one, and
+    (``evaluate``) fold the window's mean into the running maximum."""
+    for k in range(total.shape[0]):
+        v = np.float64(new[k])
+        u = np.float64(old[k])
+        ok_new = use_new and v == v
+        ok_old = use_old and u == u
+        t = total[k] + (v if ok_new else 0.0)
+        c = count[k] + (1.0 if ok_new else 0.0)
+        t = t - (u if ok_old else 0.0)
+        c = c - (1.0 if ok_old else 0.0)
+        total[k] = t
+        count[k] = c
+        if evaluate:
+            good = c >= need
+            mean = np.true_divide(t, c) if good else -np.inf  # ufunc: no zero check, vectorises
+            best[k] = max(best[k], mean)
+            n_valid[k] += 1.0 if good else 0.0
+
+
+def _slide4_sig() -> list[str]:
+    rows = ", ".join(["{t}[::1]"] * 8)
+    return [
+        f"void({rows.format(t=t)}, float64, float64[::1], float64[::1], float64[::1], float64[::1])"
+        for t in ("float32", "float64")
+    ]
+
+
+@jit(_slide4_sig())
+def _slide4(
+    n0, n1, n2, n3, o0, o1, o2, o3, need, total, count, best, n_valid
+):  # pragma: no cover - compiled
+    """Four hours of :func:`_slide` (all rows present, all windows evaluated) in registers:
+    the same operations in the same order, a quarter of the memory traffic."""
+    for k in range(total.shape[0]):
+        t = total[k]
+        c = count[k]
+        b = best[k]
+        m = n_valid[k]
+        v = np.float64(n0[k])
+        u = np.float64(o0[k])
+        t = t + (v if v == v else 0.0)
+        c = c + (1.0 if v == v else 0.0)
+        t = t - (u if u == u else 0.0)
+        c = c - (1.0 if u == u else 0.0)
+        good = c >= need
+        b = max(b, np.true_divide(t, c) if good else -np.inf)
+        m += 1.0 if good else 0.0
+        v = np.float64(n1[k])
+        u = np.float64(o1[k])
+        t = t + (v if v == v else 0.0)
+        c = c + (1.0 if v == v else 0.0)
+        t = t - (u if u == u else 0.0)
+        c = c - (1.0 if u == u else 0.0)
+        good = c >= need
+        b = max(b, np.true_divide(t, c) if good else -np.inf)
+        m += 1.0 if good else 0.0
+        v = np.float64(n2[k])
+        u = np.float64(o2[k])
+        t = t + (v if v == v else 0.0)
+        c = c + (1.0 if v == v else 0.0)
+        t = t - (u if u == u else 0.0)
+        c = c - (1.0 if u == u else 0.0)
+        good = c >= need
+        b = max(b, np.true_divide(t, c) if good else -np.inf)
+        m += 1.0 if good else 0.0
+        v = np.float64(n3[k])
+        u = np.float64(o3[k])
+        t = t + (v if v == v else 0.0)
+        c = c + (1.0 if v == v else 0.0)
+        t = t - (u if u == u else 0.0)
+        c = c - (1.0 if u == u else 0.0)
+        good = c >= need
+        b = max(b, np.true_divide(t, c) if good else -np.inf)
+        m += 1.0 if good else 0.0
+        total[k] = t
+        count[k] = c
+        best[k] = b
+        n_valid[k] = m
 
 
 @jit(_sig("int64, "), parallel=True)
@@ -32,27 +194,30 @@ def _daily_mean_numba(values, first, min_hours, out):  # pragma: no cover - comp
     n_outer, n_time, n_inner = values.shape
     n_days = out.shape[1]
     n_blocks = (n_inner + _BLOCK - 1) // _BLOCK
+    need = max(min_hours, 1)
     for task in prange(n_outer * n_blocks):
         a = task // n_blocks
         lo = (task % n_blocks) * _BLOCK
         hi = min(lo + _BLOCK, n_inner)
         total = np.empty(hi - lo, np.float64)
-        count = np.empty(hi - lo, np.int64)
+        count = np.empty(hi - lo, np.float64)
         for d in range(n_days):
             total[:] = 0.0
-            count[:] = 0
-            for h in range(24):
+            count[:] = 0.0
+            for h in range(0, 24, 4):
                 j = d * 24 + h - first
-                if j < 0 or j >= n_time:
+                if 0 <= j and j + 3 < n_time:
+                    _add_rows4(
+                        values[a, j, lo:hi], values[a, j + 1, lo:hi],
+                        values[a, j + 2, lo:hi], values[a, j + 3, lo:hi], total, count,
+                    )  # fmt: skip
                     continue
-                for k in range(lo, hi):
-                    v = values[a, j, k]
-                    ok = v == v
-                    total[k - lo] += v if ok else 0.0
-                    count[k - lo] += 1 if ok else 0
-            for k in range(lo, hi):
-                c = count[k - lo]
-                out[a, d, k] = total[k - lo] / c if c >= min_hours and c > 0 else np.nan
+                for jj in range(j, j + 4):
+                    if 0 <= jj < n_time:
+                        _add_row(values[a, jj, lo:hi], total, count)
+            row = out[a, d, lo:hi]
+            for k in range(hi - lo):
+                row[k] = np.true_divide(total[k], count[k]) if count[k] >= need else np.nan
 
 
 @jit(_sig("int64, float64, "), parallel=True)
@@ -65,72 +230,90 @@ def _daily_max_numba(values, first, min_hours, limit, out):  # pragma: no cover 
         lo = (task % n_blocks) * _BLOCK
         hi = min(lo + _BLOCK, n_inner)
         top = np.empty(hi - lo, np.float64)
-        count = np.empty(hi - lo, np.int64)
+        count = np.empty(hi - lo, np.float64)
         for d in range(n_days):
             top[:] = -np.inf
-            count[:] = 0
-            for h in range(24):
+            count[:] = 0.0
+            for h in range(0, 24, 4):
                 j = d * 24 + h - first
-                if j < 0 or j >= n_time:
+                if 0 <= j and j + 3 < n_time:
+                    _max_rows4(
+                        values[a, j, lo:hi], values[a, j + 1, lo:hi],
+                        values[a, j + 2, lo:hi], values[a, j + 3, lo:hi], top, count,
+                    )  # fmt: skip
                     continue
-                for k in range(lo, hi):
-                    v = values[a, j, k]
-                    ok = v == v
-                    top[k - lo] = max(top[k - lo], v) if ok else top[k - lo]
-                    count[k - lo] += 1 if ok else 0
-            for k in range(lo, hi):
-                c = count[k - lo]
-                m = top[k - lo]
-                good = c > 0 and (c >= min_hours or m > limit)
-                out[a, d, k] = m if good else np.nan
+                for jj in range(j, j + 4):
+                    if 0 <= jj < n_time:
+                        _max_row(values[a, jj, lo:hi], top, count)
+            row = out[a, d, lo:hi]
+            for k in range(hi - lo):
+                good = count[k] > 0 and (count[k] >= min_hours or top[k] > limit)
+                row[k] = top[k] if good else np.nan
 
 
 @jit(_sig("int64, int64, int64, int64, float64, "), parallel=True)
 def _mda8_numba(
     values, first, first_end, last_end, min_window_hours, min_windows, limit, out
 ):  # pragma: no cover - compiled
+    # Running 8-hour sums: add the hour entering the window, subtract the one leaving it.
     n_outer, n_time, n_inner = values.shape
     n_days = out.shape[1]
     start = min(0, first_end - 8)  # day-hour of the earliest hour any window reaches
-    span = last_end - start
-    n_blocks = (n_inner + _BLOCK - 1) // _BLOCK
+    need = np.float64(max(min_window_hours, 1))
+    n_blocks = (n_inner + _BLOCK_MDA8 - 1) // _BLOCK_MDA8
+    if n_time == 0:
+        out[:] = np.nan
+        return
     for task in prange(n_outer * n_blocks):
         a = task // n_blocks
-        lo = (task % n_blocks) * _BLOCK
-        hi = min(lo + _BLOCK, n_inner)
-        w = hi - lo
-        total = np.empty((span + 1, w), np.float64)
-        count = np.empty((span + 1, w), np.int64)
-        best = np.empty(w, np.float64)
-        n_valid = np.empty(w, np.int64)
+        lo = (task % n_blocks) * _BLOCK_MDA8
+        hi = min(lo + _BLOCK_MDA8, n_inner)
+        total = np.empty(hi - lo, np.float64)
+        count = np.empty(hi - lo, np.float64)
+        best = np.empty(hi - lo, np.float64)
+        n_valid = np.empty(hi - lo, np.float64)
         for d in range(n_days):
-            total[0, :] = 0.0
-            count[0, :] = 0
-            for s in range(span):
-                j = d * 24 + start + s - first
-                if j < 0 or j >= n_time:
-                    total[s + 1, :] = total[s, :]
-                    count[s + 1, :] = count[s, :]
-                    continue
-                for k in range(lo, hi):
-                    v = values[a, j, k]
-                    ok = v == v
-                    total[s + 1, k - lo] = total[s, k - lo] + (v if ok else 0.0)
-                    count[s + 1, k - lo] = count[s, k - lo] + (1 if ok else 0)
+            total[:] = 0.0
+            count[:] = 0.0
             best[:] = -np.inf
-            n_valid[:] = 0
-            for end in range(first_end, last_end + 1):
-                e = end - start
-                b = e - 8
-                for kk in range(w):
-                    c = count[e, kk] - count[b, kk]
-                    if c >= min_window_hours and c > 0:
-                        m = (total[e, kk] - total[b, kk]) / c
-                        best[kk] = max(best[kk], m)
-                        n_valid[kk] += 1
-            for kk in range(w):
-                good = n_valid[kk] > 0 and (n_valid[kk] >= min_windows or best[kk] > limit)
-                out[a, d, lo + kk] = best[kk] if good else np.nan
+            n_valid[:] = 0.0
+            s = start
+            while s < last_end:
+                j = d * 24 + s - first
+                if s + 4 <= last_end and 0 <= j and j + 3 < n_time:
+                    if s - 8 >= start and j - 8 >= 0 and s + 1 >= first_end:
+                        _slide4(
+                            values[a, j, lo:hi], values[a, j + 1, lo:hi],
+                            values[a, j + 2, lo:hi], values[a, j + 3, lo:hi],
+                            values[a, j - 8, lo:hi], values[a, j - 7, lo:hi],
+                            values[a, j - 6, lo:hi], values[a, j - 5, lo:hi],
+                            need, total, count, best, n_valid,
+                        )  # fmt: skip
+                        s += 4
+                        continue
+                    if s + 3 - 8 < start and s + 4 <= first_end:
+                        _add_rows4(
+                            values[a, j, lo:hi], values[a, j + 1, lo:hi],
+                            values[a, j + 2, lo:hi], values[a, j + 3, lo:hi], total, count,
+                        )  # fmt: skip
+                        if s + 4 == first_end:  # the last of the four closes the first window
+                            row = values[a, j, lo:hi]
+                            _slide(row, row, False, False, True, need, total, count, best, n_valid)
+                        s += 4
+                        continue
+                use_new = 0 <= j < n_time
+                use_old = s - 8 >= start and 0 <= j - 8 < n_time
+                row_new = values[a, min(max(j, 0), n_time - 1), lo:hi]
+                row_old = values[a, min(max(j - 8, 0), n_time - 1), lo:hi]
+                _slide(
+                    row_new, row_old, use_new, use_old, s + 1 >= first_end, need,
+                    total, count, best, n_valid,
+                )  # fmt: skip
+                s += 1
+            row = out[a, d, lo:hi]
+            for k in range(hi - lo):
+                good = n_valid[k] > 0 and (n_valid[k] >= min_windows or best[k] > limit)
+                row[k] = best[k] if good else np.nan
 
 
 def _day_blocks(values: np.ndarray, first: int, n_days: int, before: int, after: int) -> np.ndarray:
@@ -179,25 +362,38 @@ def _mda8_numpy(
     limit: float,
     out: np.ndarray,
 ) -> None:
-    """Numpy twin of the MDA8."""
+    """Numpy twin of the MDA8: the same running sums, a whole ``(outer, inner)`` plane at once."""
+    n_outer, n_time, n_inner = values.shape
     start = min(0, first_end - 8)
-    blocks = _day_blocks(values, first, out.shape[1], -start, 0)[:, :, : last_end - start]
-    valid = ~np.isnan(blocks)
-    shape = blocks.shape[:2] + (1,) + blocks.shape[3:]
-    total = np.concatenate(
-        [np.zeros(shape), np.cumsum(np.where(valid, blocks, 0.0).astype(np.float64), axis=2)],
-        axis=2,
-    )
-    count = np.concatenate([np.zeros(shape, np.int64), np.cumsum(valid, axis=2)], axis=2)
-    ends = np.arange(first_end, last_end + 1) - start
-    c = count[:, :, ends] - count[:, :, ends - 8]
-    ok = (c >= min_window_hours) & (c > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = (total[:, :, ends] - total[:, :, ends - 8]) / c
-    best = np.where(ok, means, -np.inf).max(axis=2, initial=-np.inf)
-    n_valid = ok.sum(axis=2)
-    good = (n_valid > 0) & ((n_valid >= min_windows) | (best > limit))
-    out[...] = np.where(good, best, np.nan)
+    need = max(min_window_hours, 1)
+
+    def hour(j: int) -> tuple[np.ndarray, np.ndarray]:
+        v = values[:, j, :].astype(np.float64)
+        ok = ~np.isnan(v)
+        return np.where(ok, v, 0.0), ok
+
+    for d in range(out.shape[1]):
+        total = np.zeros((n_outer, n_inner))
+        count = np.zeros((n_outer, n_inner))
+        best = np.full((n_outer, n_inner), -np.inf)
+        n_valid = np.zeros((n_outer, n_inner))
+        for s in range(start, last_end):
+            j = d * 24 + s - first
+            if 0 <= j < n_time:
+                v, ok = hour(j)
+                total = total + v
+                count = count + ok
+            if s - 8 >= start and 0 <= j - 8 < n_time:
+                v, ok = hour(j - 8)
+                total = total - v
+                count = count - ok
+            if s + 1 >= first_end:
+                ok = count >= need
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    best = np.maximum(best, np.where(ok, total / count, -np.inf))
+                n_valid = n_valid + ok
+        good = (n_valid > 0) & ((n_valid >= min_windows) | (best > limit))
+        out[:, d, :] = np.where(good, best, np.nan)
 
 
 daily_mean = dispatch(_daily_mean_numba, _daily_mean_numpy)

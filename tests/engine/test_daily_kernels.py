@@ -126,3 +126,19 @@ def test_mda8_windows_reaching_into_the_previous_day():
     assert out[0, 1, 0] == 7 * 240.0 / 8
     kernel.mda8(values, 0, 8, 24, 6, 1, np.inf, out)
     assert out[0, 1, 0] == 0.0
+
+
+@pytest.mark.parametrize(("first_end", "last_end"), [(8, 24), (1, 24), (5, 20), (8, 8), (3, 11)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mda8_window_ranges_equal_twin(first_end, last_end, dtype):
+    rng = np.random.default_rng()
+    values = _random((2, 24 * 3 + 7, 37), dtype, rng)
+    first = int(rng.integers(0, 24))
+    n_days = (first + values.shape[1] + 23) // 24
+    outs = []
+    for fn in (kernel.mda8.compiled, kernel.mda8.twin):
+        out = np.full((2, n_days, 37), -7.0, dtype)
+        fn(values, first, first_end, last_end, 6, 3, 160.0, out)
+        outs.append(out)
+    np.testing.assert_array_equal(outs[0], outs[1])
+    assert not (outs[0] == -7.0).any()
