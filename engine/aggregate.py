@@ -3,8 +3,9 @@
 The xarray layer over :mod:`engine.kernels.aggregate`. The weights come from
 :func:`grids.coverage_weights` (area of region ∩ cell, the default) or one of the pluggable
 weightings of :mod:`grids` (population, stations). Cells that are NaN are left out and the mean
-renormalised over the valid ones; the valid part of each region's weight is reported as the
-coordinate ``valid_fraction`` so that a mean over a mostly missing region is never silent.
+renormalised over the valid ones; the valid part of each region's weight is reported as
+``valid_fraction`` so that a mean over a mostly missing (or mostly off-grid) region is never
+silent.
 """
 
 from __future__ import annotations
@@ -44,8 +45,10 @@ def regional_mean(field: xr.DataArray, weights: CoverageWeights) -> xr.Dataset:
 
         * the mean, named like the field (``"mean"`` if unnamed), with its dtype and attributes;
           NaN where no cell of the region is valid (or the region is off the grid);
-        * ``valid_fraction`` [1]: the weight of the valid cells over the weight of all cells of
-          the region on the grid (0 where the region has no cell).
+        * ``valid_fraction`` [1]: the weight of the valid cells over the weight of the whole
+          region (:attr:`grids.CoverageWeights.reference_weight`: for area weights the area of
+          its polygon, so a region half off the grid has at most 0.5); 0 where the region has
+          no cell.
     """
     if field.ndim < 2:
         raise RegionError(f"field {field.name!r} has dims {field.dims}; expected (..., lat, lon)")
@@ -60,7 +63,7 @@ def regional_mean(field: xr.DataArray, weights: CoverageWeights) -> xr.Dataset:
     if check is not None:
         check(field)
     indptr, indices, data = weights.kernel_arrays()
-    total = weights.weight_sum
+    total = weights.reference_weight
     dtype = field.dtype if field.dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
     def reduce(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -69,6 +72,7 @@ def regional_mean(field: xr.DataArray, weights: CoverageWeights) -> xr.Dataset:
         mean, valid = kernels.regional_mean(flat.astype(dtype, copy=False), indptr, indices, data)
         with np.errstate(invalid="ignore", divide="ignore"):
             fraction = np.where(total > 0, valid / np.where(total > 0, total, 1.0), 0.0)
+            fraction = np.minimum(fraction, 1.0)
         nregion = len(weights.region_codes)
         return mean.reshape(*lead, nregion), fraction.astype(dtype).reshape(*lead, nregion)
 

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 _CACHE_VERSION = "w1"
 # Entries smaller than this fraction of their cell's area are rounding noise of the kernel.
 _MIN_FRACTION = 1e-9
+# A region whose weights cover its polygon to within this is entirely on the grid.
+_COVERED_TOLERANCE = 1e-4
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,6 +92,22 @@ class CoverageWeights:
     def weight_sum(self) -> NDArray[np.float64]:
         """Row sums of the matrix (the denominator of a mean with no missing cell)."""
         return np.asarray(self.matrix.sum(axis=1)).ravel()
+
+    @property
+    def reference_weight(self) -> NDArray[np.float64]:
+        """Weight of each whole region, the denominator of the valid fraction of a mean.
+
+        For area weights, the geodesic area of the polygon, so that a region partly off the
+        grid never looks complete (the row sum when the region is covered to within 1e-4,
+        where the two differ only by the rounding of the polygon edges); for other weights,
+        the row sum.
+        """
+        total = self.weight_sum
+        if self.kind != "area":
+            return total
+        return np.where(
+            self.covered_fraction >= 1 - _COVERED_TOLERANCE, total, self.polygon_area_km2
+        )
 
     def kernel_arrays(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
         """``(indptr, indices, data)`` as int64/int64/float64 C arrays for the kernels."""

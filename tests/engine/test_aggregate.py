@@ -129,3 +129,17 @@ def test_field_on_another_grid_is_refused():
         regional_mean(
             field(np.zeros((1, 8, 8)), RegularGrid.from_bounds(110, 112, 30, 32, 0.25)), w
         )
+
+
+def test_valid_fraction_counts_the_part_of_a_region_off_the_grid():
+    # half of this region lies east of the grid: its mean is over the covered half only
+    half_off = shapely.box(110.75, 30.25, 111.25, 30.5)
+    inside = shapely.box(110.0, 30.0, 110.5, 30.5)
+    rs = RegionSet(
+        [Region("h", "H", "city", None, half_off), Region("i", "I", "city", None, inside)]
+    )
+    w = coverage_weights(rs, GRID)
+    out = regional_mean(field(np.full((2, 4, 4), 7.0)), w)
+    np.testing.assert_allclose(out["pm25"].values, 7.0)
+    np.testing.assert_allclose(out["valid_fraction"].values[0], 0.5, rtol=1e-3)
+    np.testing.assert_array_equal(out["valid_fraction"].values[1], 1.0)
