@@ -239,11 +239,19 @@ class RegularGrid:
 
 
 def grid_from_dataset(ds: Any) -> Any:
-    """The grid of a forecast: :class:`RegularGrid` for 1-D ``lat``/``lon`` coordinates, else a
-    :class:`~grids.ProjectedGrid` from the projection parameters the file carries."""
-    for name in ("lat", "latitude", "XLAT"):
-        if name in getattr(ds, "variables", {}) and ds[name].ndim >= 2:
-            from grids._projected import ProjectedGrid
+    """The grid of a forecast: a :class:`~grids.ProjectedGrid` when the file carries Lambert
+    projection parameters (CF ``grid_mapping``, WRF ``MAP_PROJ``, I/O API ``GDTYP``) or 2-D
+    ``lat``/``lon``, else a :class:`RegularGrid` from its 1-D ``lat``/``lon``."""
+    attrs = getattr(ds, "attrs", {})
+    variables = getattr(ds, "variables", {})
+    projected = (
+        "GDTYP" in attrs
+        or "MAP_PROJ" in attrs
+        or any("grid_mapping_name" in ds[name].attrs for name in variables)
+        or any(n in variables and ds[n].ndim >= 2 for n in ("lat", "latitude", "XLAT"))
+    )
+    if projected:
+        from grids._projected import ProjectedGrid
 
-            return ProjectedGrid.from_dataset(ds)
+        return ProjectedGrid.from_dataset(ds)
     return RegularGrid.from_dataset(ds)

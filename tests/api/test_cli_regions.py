@@ -80,3 +80,33 @@ def test_errors_are_one_line(capsys, tmp_path):
     with pytest.raises(SystemExit) as info:
         main(["regions", "--grid", "1,2,3"])
     assert info.value.code == 2
+
+
+def test_grid_of_a_cmaq_file(capsys, tmp_path):
+    # Models-3 I/O API attributes as CMAQ writes them: 12 km Lambert grid over Beijing–Tianjin
+    ds = xr.Dataset(
+        {"PM25_TOT": (("TSTEP", "LAY", "ROW", "COL"), np.zeros((1, 1, 40, 50), np.float32))},
+        attrs={
+            "GDTYP": 2,
+            "P_ALP": 25.0,
+            "P_BET": 40.0,
+            "P_GAM": 110.0,
+            "XCENT": 110.0,
+            "YCENT": 34.0,
+            "XORIG": 300e3,
+            "YORIG": 450e3,
+            "XCELL": 12e3,
+            "YCELL": 12e3,
+            "NCOLS": 50,
+            "NROWS": 40,
+        },
+    )
+    path = tmp_path / "cctm.nc"
+    ds.to_netcdf(path)
+    code, out, _ = run(capsys, "--regions", "builtin:key-regions-2017", "--forecast", str(path))
+    assert code == 0
+    rows = {r["code"]: r for r in json.loads(out)}
+    assert rows["120100"]["cells"] > 50 and rows["120100"]["covered_fraction"] > 0.99
+    assert rows["120100"]["area_km2"] == pytest.approx(
+        rows["120100"]["polygon_area_km2"], rel=0.005
+    )
