@@ -229,63 +229,75 @@ def forecast_levels(
         table = rule_table(rule_set, pre_alert=pre_alert, extra=extra)
         rows = np.array([m * len(codes) + r for m in range(members) for r in region_rows])
         result = classify_arrays(aqi[rows], primary[rows], pollutants, starts, table, mode)
+        if daily.ensemble:
+            chosen = _ensemble(result, members, len(region_rows), ensemble_threshold)
         for j, r in enumerate(region_rows):
-            member_rows = [m * len(region_rows) + j for m in range(members)]
             if not daily.ensemble:
-                decision, probabilities = result.decision(member_rows[0]), None
+                out[codes[r]] = ForecastLevel(result.decision(j), values[codes[r]])
             else:
-                decision, probabilities = _ensemble(result, member_rows, ensemble_threshold)
-            out[codes[r]] = ForecastLevel(decision, values[codes[r]], probabilities)
+                decision, probabilities = chosen(j)
+                out[codes[r]] = ForecastLevel(decision, values[codes[r]], probabilities)
     return out
 
 
-def _ensemble(result, rows: list[int], threshold: float):
-    """Level chosen among members: the highest with probability ≥ ``threshold``."""
-    levels = result.level[rows]
-    probabilities = {
-        name: round(float(np.mean(levels >= LEVELS.index(name))), 4)
-        for name in LEVELS[1:]
-        if name in result.table.levels
-    }
-    chosen = max(
-        (name for name, p in probabilities.items() if p >= threshold),
-        key=LEVELS.index,
-        default="none",
-    )
-    at_level = [r for r in rows if LEVELS[result.level[r]] == chosen] or rows
-    base = result.decision(at_level[0])
-    share = probabilities.get(chosen, 1.0 - max(probabilities.values(), default=0.0))
-    note_en = (
-        f"ensemble of {len(rows)} members: {share:.0%} at or above {chosen}"
-        f" (level chosen: the highest with probability ≥ {threshold:.0%})"
-    )
-    note_zh = f"集合预报 {len(rows)} 个成员中 {share:.0%} 达到或超过该级别（取概率 ≥ {threshold:.0%} 的最高级别）"
+def _ensemble(result: Any, members: int, regions: int, threshold: float):
+    """Per-region chooser over ensemble members (rows are member-major).
+
+    The level issued is the highest whose probability — the share of members at or above
+    it — is at least ``threshold``; the hours the forecast stays clean are the ones at least
+    that share of members reach (so lifting needs the same confidence as starting).
+    """
+    level = result.level.reshape(members, regions)
+    o3_only = ((level == 0) & (result.level_any.reshape(members, regions) > 0)).mean(axis=0)
+    names = [name for name in LEVELS[1:] if name in result.table.levels]
+    share = {name: (level >= LEVELS.index(name)).mean(axis=0) for name in names}
+    chosen = np.zeros(regions, dtype=np.int8)
+    for name in names:
+        chosen = np.where(share[name] >= threshold, LEVELS.index(name), chosen)
+    quantile = 1.0 - threshold
     clear = {
-        name: int(np.quantile(hours[rows], 1.0 - threshold, method="lower"))
+        name: np.quantile(hours.reshape(members, regions), quantile, axis=0, method="lower")
         for name, hours in result.clear_hours.items()
     }
-    if chosen == "none":
-        regimes = [result.decision(r) for r in rows]
-        o3 = sum(d.regime == "o3" for d in regimes) / len(rows) >= threshold
-        decision = LevelDecision(
-            "none",
-            "o3" if o3 else "none",
-            ("o3_health_advice",) if o3 else (),
-            (note_en,),
-            (note_zh,),
-            base.rule_set,
-            base.mode,
-            clear,
+
+    def decide(j: int) -> tuple[LevelDecision, dict[str, float]]:
+        probabilities = {name: round(float(share[name][j]), 4) for name in names}
+        name = LEVELS[chosen[j]]
+        at_level = np.flatnonzero(level[:, j] == chosen[j])
+        base = result.decision(int(at_level[0] if at_level.size else 0) * regions + j)
+        p = probabilities.get(name, 1.0 - max(probabilities.values(), default=0.0))
+        note_en = (
+            f"ensemble of {members} members: {p:.0%} at or above {name}"
+            f" (level chosen: the highest with probability ≥ {threshold:.0%})"
+        )
+        note_zh = (
+            f"集合预报 {members} 个成员中 {p:.0%} 达到或超过该级别"
+            f"（取概率 ≥ {threshold:.0%} 的最高级别）"
+        )
+        hours = {k: int(v[j]) for k, v in clear.items()}
+        if name == "none":
+            o3 = bool(o3_only[j] >= threshold)
+            decision = LevelDecision(
+                "none",
+                "o3" if o3 else "none",
+                ("o3_health_advice",) if o3 else (),
+                (note_en,),
+                (note_zh,),
+                base.rule_set,
+                base.mode,
+                hours,
+            )
+            return decision, probabilities
+        decision = dataclasses.replace(
+            base,
+            level=name,
+            reasons=(note_en, *base.reasons),
+            reasons_zh=(note_zh, *base.reasons_zh),
+            clear_hours=hours,
         )
         return decision, probabilities
-    decision = dataclasses.replace(
-        base,
-        level=chosen,
-        reasons=(note_en, *base.reasons),
-        reasons_zh=(note_zh, *base.reasons_zh),
-        clear_hours=clear,
-    )
-    return decision, probabilities
+
+    return decide
 
 
 def _steps(daily: RegionalDaily, day: dt.date, last: dt.date, mode: str) -> xr.Dataset:
@@ -313,25 +325,33 @@ def _day_values(
     out: dict[str, list[dict[str, Any]]] = {}
     primaries = [str(v) for v in data.data_vars if str(v).startswith("primary_")]
     dates = [_as_date(d).isoformat() for d in data["date"].values]
-    aqi = data["aqi"].transpose("region", "date").values
-    category = data["category"].transpose("region", "date").values
+    aqi = data["aqi"].transpose("region", "date").values.tolist()
+    category = data["category"].transpose("region", "date").values.tolist()
     fields = {
-        name: data[source].transpose("region", "date").values if source in data else None
+        name: np.round(data[source].transpose("region", "date").values.astype(np.float64), 1)
         for name, source in _DAY_FIELDS.items()
+        if source in data
     }
-    flags = {p[len("primary_") :]: data[p].transpose("region", "date").values for p in primaries}
+    fields_list = {
+        name: np.where(np.isfinite(v), v, np.nan).tolist() for name, v in fields.items()
+    }
+    flags = {
+        p: data[f"primary_{p}"].transpose("region", "date").values.tolist()
+        for p in POLLUTANTS
+        if f"primary_{p}" in primaries
+    }
     for r, code in enumerate(codes):
         records = []
         for t, date in enumerate(dates):
-            if aqi[r, t] < 0:
+            if aqi[r][t] < 0:
                 continue
             record: dict[str, Any] = {"date": date}
-            for name, values in fields.items():
-                value = float(values[r, t]) if values is not None else float("nan")
-                record[name] = round(value, 1) if np.isfinite(value) else None
-            record["aqi"] = int(aqi[r, t])
-            record["category"] = int(category[r, t])
-            record["primary_pollutants"] = [p for p in POLLUTANTS if p in flags and flags[p][r, t]]
+            for name in _DAY_FIELDS:
+                value = fields_list[name][r][t] if name in fields_list else None
+                record[name] = None if value is None or value != value else value
+            record["aqi"] = aqi[r][t]
+            record["category"] = category[r][t]
+            record["primary_pollutants"] = [p for p, f in flags.items() if f[r][t]]
             records.append(record)
         out[code] = records
     return out
