@@ -102,60 +102,140 @@ def _signatures() -> list[str]:
     ]
 
 
-@jit(_signatures(), parallel=True)
-def _iaqi_numba(
-    concentration, breakpoints, levels, scale, over_range, above_top, out, flags
-):  # pragma: no cover - compiled
+_NEAR = 1e-9  # float results this close to an integer (or a half) take the exact path
+_EXACT = 7  # temporary flag: recompute this element on the exact path
+
+
+@jit(["UniTuple(int64, 2)(float64, int64[::1], int64[::1], int64, int64, int64)"])
+def _exact_one(c, breakpoints, levels, scale, over_range, above_top):  # pragma: no cover
+    """(IAQI, flag) of one valid (non-NaN, non-negative) value, all in integer arithmetic."""
     n_seg = breakpoints.shape[0] - 1
     top = breakpoints[n_seg]
-    for i in prange(concentration.shape[0]):
-        c = np.float64(concentration[i])
-        if c != c:
-            out[i] = -1
-            flags[i] = 1
-            continue
-        if c < 0.0:
-            out[i] = -1
-            flags[i] = 2
-            continue
-        above = False
-        value = 0
-        if scale > 0:
-            if c > 2.0 * top:
-                above = True
-            else:
-                n = _round_scaled(c, scale)
-                if n > top * scale:
-                    above = True
-                else:
-                    j = 0
-                    while n > breakpoints[j + 1] * scale:
-                        j += 1
-                    d_bp = (breakpoints[j + 1] - breakpoints[j]) * scale
-                    d_iaqi = levels[j + 1] - levels[j]
-                    delta = n - breakpoints[j] * scale
-                    value = levels[j] + (d_iaqi * delta + d_bp - 1) // d_bp
-        elif c > top:
+    above = False
+    value = 0
+    if scale > 0:
+        if c > 2.0 * top:
             above = True
         else:
-            j = 0
-            while c > breakpoints[j + 1]:
-                j += 1
-            value = levels[j] + _ceil_scaled(
-                c - breakpoints[j], levels[j + 1] - levels[j], breakpoints[j + 1] - breakpoints[j]
-            )
-        if not above:
-            out[i] = value
-            flags[i] = 0
-        elif over_range >= 0:
-            out[i] = over_range
-            flags[i] = 4
-        elif over_range == -1:
-            out[i] = -1
-            flags[i] = 3
+            n = _round_scaled(c, scale)
+            if n > top * scale:
+                above = True
+            else:
+                j = 0
+                while n > breakpoints[j + 1] * scale:
+                    j += 1
+                d_bp = (breakpoints[j + 1] - breakpoints[j]) * scale
+                d_iaqi = levels[j + 1] - levels[j]
+                value = levels[j] + (d_iaqi * (n - breakpoints[j] * scale) + d_bp - 1) // d_bp
+    elif c > top:
+        above = True
+    else:
+        j = 0
+        while c > breakpoints[j + 1]:
+            j += 1
+        value = levels[j] + _ceil_scaled(
+            c - breakpoints[j], levels[j + 1] - levels[j], breakpoints[j + 1] - breakpoints[j]
+        )
+    if not above:
+        return value, 0
+    if over_range >= 0:
+        return over_range, 4
+    if over_range == -1:
+        return -1, 3
+    return above_top, 5
+
+
+def _iaqi_loops(
+    concentration, breakpoints, levels, scale, over_range, above_top, out, flags
+):  # pragma: no cover - compiled
+    # Pass 1 is branch-free so that it vectorises: float64 with a certificate. The segment is
+    # found by comparisons and its bounds and slope by telescoping sums (no gathers); the
+    # float IAQI is within ~1e-13 of the exact one, so unless it lies within _NEAR of an
+    # integer (of a half, for the input rounding) its ceiling (rounding) is the exact one.
+    # Pass 2 recomputes the rare uncertain elements in integer arithmetic.
+    n_seg = breakpoints.shape[0] - 1
+    sc = np.float64(max(scale, 1))
+    bp = np.empty(8)
+    lv = np.empty(8)
+    for t in range(8):
+        u = min(t, n_seg)  # columns shorter than 8 repeat their top: zero-width segments
+        bp[t] = breakpoints[u] * sc
+        lv[t] = levels[u]
+    sl = np.zeros(8)
+    for t in range(7):
+        if bp[t + 1] > bp[t]:
+            sl[t] = (lv[t + 1] - lv[t]) / (bp[t + 1] - bp[t])
+    b0, b1, b2, b3, b4, b5, b6, b7 = bp[0], bp[1], bp[2], bp[3], bp[4], bp[5], bp[6], bp[7]
+    l0, l1, l2, l3, l4, l5, l6, l7 = lv[0], lv[1], lv[2], lv[3], lv[4], lv[5], lv[6], lv[7]
+    k0, k1, k2, k3, k4, k5, k6 = sl[0], sl[1], sl[2], sl[3], sl[4], sl[5], sl[6]
+    top = bp[n_seg]
+    if over_range >= 0:
+        over_value, over_flag = np.float64(over_range), np.float64(4)
+    elif over_range == -1:
+        over_value, over_flag = np.float64(-1), np.float64(3)
+    else:
+        over_value, over_flag = np.float64(above_top), np.float64(5)
+    rounding = scale > 0
+    fine = np.float64(scale > 1)
+    certify = np.float64(scale == 0)
+    n = concentration.shape[0]
+    for i in prange(n):
+        c = np.float64(concentration[i])
+        y = c * sc
+        x = np.rint(y) if rounding else y
+        g1 = np.float64(x > b1)
+        g2 = np.float64(x > b2)
+        g3 = np.float64(x > b3)
+        g4 = np.float64(x > b4)
+        g5 = np.float64(x > b5)
+        g6 = np.float64(x > b6)
+        lo = (
+            b0 + g1 * (b1 - b0) + g2 * (b2 - b1) + g3 * (b3 - b2)
+            + g4 * (b4 - b3) + g5 * (b5 - b4) + g6 * (b6 - b5)
+        )  # fmt: skip
+        base = (
+            l0 + g1 * (l1 - l0) + g2 * (l2 - l1) + g3 * (l3 - l2)
+            + g4 * (l4 - l3) + g5 * (l5 - l4) + g6 * (l6 - l5)
+        )  # fmt: skip
+        slope = (
+            k0 + g1 * (k1 - k0) + g2 * (k2 - k1) + g3 * (k3 - k2)
+            + g4 * (k4 - k3) + g5 * (k5 - k4) + g6 * (k6 - k5)
+        )  # fmt: skip
+        if rounding:  # integers: the correctly rounded quotient has the exact ceiling
+            d_bp = (
+                (b1 - b0) + g1 * (b2 - b1 - b1 + b0) + g2 * (b3 - b2 - b2 + b1)
+                + g3 * (b4 - b3 - b3 + b2) + g4 * (b5 - b4 - b4 + b3)
+                + g5 * (b6 - b5 - b5 + b4) + g6 * (b7 - b6 - b6 + b5)
+            )  # fmt: skip
+            d_lv = (
+                (l1 - l0) + g1 * (l2 - l1 - l1 + l0) + g2 * (l3 - l2 - l2 + l1)
+                + g3 * (l4 - l3 - l3 + l2) + g4 * (l5 - l4 - l4 + l3)
+                + g5 * (l6 - l5 - l5 + l4) + g6 * (l7 - l6 - l6 + l5)
+            )  # fmt: skip
+            v = np.true_divide(d_lv * (x - lo), d_bp)  # ufunc: no zero check, vectorises
         else:
-            out[i] = above_top
-            flags[i] = 5
+            v = slope * (x - lo)
+        r = np.ceil(v)
+        above = x > top
+        tie = fine > 0.0 and abs(abs(y - x) - 0.5) < _NEAR * (1.0 + y)
+        near = certify > 0.0 and ((r - v < _NEAR) | (v - (r - 1.0) < _NEAR))
+        value = over_value if above else base + r  # selects: v may be NaN above the top
+        flag = over_flag if above else 0.0
+        flag = np.float64(_EXACT) if (tie or (near and not above)) else flag
+        negative = c < 0.0
+        missing = c != c
+        value = -1.0 if (missing or negative) else value
+        flag = 2.0 if negative else flag
+        flag = 1.0 if missing else flag
+        out[i] = np.int32(value)
+        flags[i] = np.int8(flag)
+    for i in prange(n):
+        if flags[i] == _EXACT:
+            value, flag = _exact_one(
+                np.float64(concentration[i]), breakpoints, levels, scale, over_range, above_top
+            )
+            out[i] = value
+            flags[i] = flag
 
 
 def _iaqi_numpy(
@@ -217,6 +297,47 @@ def _iaqi_numpy(
     flags[:] = np.select(
         [nan, negative, above], [FLAG_MISSING, FLAG_NEGATIVE, above_flag], FLAG_OK
     ).astype(np.int8)
+
+
+_iaqi_parallel = jit(_signatures(), parallel=True)(_iaqi_loops)
+
+
+@jit(_signatures())
+def _iaqi_small(
+    concentration, breakpoints, levels, scale, over_range, above_top, out, flags
+):  # pragma: no cover - compiled
+    """Few values (scalars, regional series): integer arithmetic only, no threads."""
+    for i in range(concentration.shape[0]):
+        c = np.float64(concentration[i])
+        if c != c:
+            out[i] = -1
+            flags[i] = 1
+        elif c < 0.0:
+            out[i] = -1
+            flags[i] = 2
+        else:
+            value, flag = _exact_one(c, breakpoints, levels, scale, over_range, above_top)
+            out[i] = value
+            flags[i] = flag
+
+
+_PARALLEL_FROM = 4096  # below this many values, starting threads costs more than it saves
+
+
+def _iaqi_numba(
+    concentration: np.ndarray,
+    breakpoints: np.ndarray,
+    levels: np.ndarray,
+    scale: int,
+    over_range: int,
+    above_top: int,
+    out: np.ndarray,
+    flags: np.ndarray,
+) -> None:
+    """The compiled kernel: the vectorised threaded one for large arrays, the integer one for
+    small ones (both exact; the tests run each against the oracle)."""
+    kernel = _iaqi_parallel if concentration.shape[0] >= _PARALLEL_FROM else _iaqi_small
+    kernel(concentration, breakpoints, levels, scale, over_range, above_top, out, flags)
 
 
 iaqi = dispatch(_iaqi_numba, _iaqi_numpy)

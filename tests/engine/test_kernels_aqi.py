@@ -44,9 +44,14 @@ def test_kernel_equals_twin_on_random_inputs(pollutant, standard, dtype, above_t
     values[rng.random(values.size) < 0.05] = np.nan
     values[:50] = np.round(values[:50], 1)  # halves and tenths for the 2026 rounding
     values[50:60] = np.inf
-    out, flags, out_twin, flags_twin = _both(values, _arguments(pollutant, standard, above_top))
+    args = _arguments(pollutant, standard, above_top)
+    out, flags, out_twin, flags_twin = _both(values, args)
     np.testing.assert_array_equal(out, out_twin)
     np.testing.assert_array_equal(flags, flags_twin)
+    small, small_flags = np.empty_like(out), np.empty_like(flags)
+    kernel._iaqi_small(values, *args, small, small_flags)  # the integer-only path
+    np.testing.assert_array_equal(small, out)
+    np.testing.assert_array_equal(small_flags, flags)
     assert (out[np.isnan(values)] == kernel.MISSING).all()
     assert (flags[np.isnan(values)] == kernel.FLAG_MISSING).all()
     assert (flags[values < 0] == kernel.FLAG_NEGATIVE).all()
