@@ -143,6 +143,7 @@ class Standard:
     daily: tuple[str, ...]
     aqi_min: int
     aqi_max: int
+    non_attainment_above: int | None = None
 
     def in_force(self, day: dt.date) -> bool:
         """Whether the standard is in force on ``day``."""
@@ -200,6 +201,7 @@ def _parse_standard(raw: Mapping[str, Any]) -> Standard:
         daily=tuple(raw["daily"]),
         aqi_min=int(raw["aqi_min"]),
         aqi_max=int(raw["aqi_max"]),
+        non_attainment_above=raw.get("non_attainment_above"),
     )
 
 
@@ -418,6 +420,9 @@ class DailyAQI:
         Standard id used.
     notes : dict of str to str
         Per pollutant id, why its IAQI is special (missing, over-range, capped at 500).
+    non_attainment : tuple of str
+        HJ633-2012 only: pollutant names with an IAQI above 100 (超标污染物); the 2026 text
+        drops the term, so always empty under HJ633-2026.
     """
 
     aqi: int
@@ -426,6 +431,7 @@ class DailyAQI:
     category: Category | None
     standard: str
     notes: dict[str, str] = dataclasses.field(default_factory=dict)
+    non_attainment: tuple[str, ...] = ()
 
 
 def daily_aqi(
@@ -485,7 +491,11 @@ def daily_aqi(
     if aqi_value > 50:
         winners = {species_of(pid) for pid, v in iaqis.items() if v == aqi_value}
         primary = tuple(s for s in _SPECIES if s in winners)
-    return DailyAQI(aqi_value, iaqis, primary, category(aqi_value), std.id, notes)
+    exceeding: tuple[str, ...] = ()
+    if std.non_attainment_above is not None:
+        over = {species_of(pid) for pid, v in iaqis.items() if v > std.non_attainment_above}
+        exceeding = tuple(s for s in _SPECIES if s in over)
+    return DailyAQI(aqi_value, iaqis, primary, category(aqi_value), std.id, notes, exceeding)
 
 
 def daily_aqi_dataset(

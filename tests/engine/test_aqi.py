@@ -207,3 +207,17 @@ def test_2012_o3_fallback_without_1h_is_noted():
     day = aqi.daily_aqi({"pm25": 80, "o3_8h": 850}, S12)
     assert day.iaqi["o3_8h"] == -1 and day.aqi == 107
     assert "missing" in day.notes["o3_8h"]
+
+
+def test_non_attainment_pollutants_are_a_2012_notion():
+    values = {"pm25": 100, "pm10": 200, "o3_8h": 150}
+    old = aqi.daily_aqi(values, S12)
+    assert old.iaqi == {"pm25_24h": 132, "pm10_24h": 125, "o3_8h": 92}
+    assert old.non_attainment == ("pm25", "pm10")
+    assert aqi.daily_aqi(values, S26).non_attainment == ()
+
+
+def test_o3_counts_once_as_primary_when_both_periods_tie():
+    day = aqi.daily_aqi({"o3_8h": 215, "o3_1h": 300, "pm25": 10}, S12)
+    assert day.iaqi["o3_8h"] == day.iaqi["o3_1h"] == day.aqi == 150
+    assert day.primary_pollutants == ("o3",)
