@@ -72,10 +72,27 @@ def _hourly_axis(hourly: xr.Dataset) -> xr.Dataset:
     return hourly
 
 
-def _run(
-    kernel_name: str, array: np.ndarray, axis: int, first: int, n_days: int, *args: Any
+def _run(kernel_name: str, array: Any, axis: int, first: int, n_days: int, *args: Any) -> Any:
+    """Apply a daily kernel along ``axis``: ``(..., time, ...) -> (..., day, ...)``.
+
+    A dask array stays lazy: each block (whole time axis, any chunks of the other dims) goes
+    through the same kernel.
+    """
+    if hasattr(array, "dask"):
+        import dask.array as da
+
+        array = array.rechunk({axis: -1})
+        dtype = array.dtype if array.dtype in (np.float32, np.float64) else np.float64
+        chunks = tuple((n_days,) if i == axis else c for i, c in enumerate(array.chunks))
+        return da.map_blocks(
+            _run_numpy, array, kernel_name, axis, first, n_days, *args, chunks=chunks, dtype=dtype
+        )
+    return _run_numpy(np.asarray(array), kernel_name, axis, first, n_days, *args)
+
+
+def _run_numpy(
+    array: np.ndarray, kernel_name: str, axis: int, first: int, n_days: int, *args: Any
 ) -> np.ndarray:
-    """Apply a daily kernel along ``axis``: ``(..., time, ...) -> (..., day, ...)``."""
     if array.dtype not in (np.float32, np.float64):
         array = array.astype(np.float32 if array.dtype == np.float16 else np.float64)
     array = np.ascontiguousarray(array)
@@ -173,7 +190,7 @@ def daily_statistics(
         dims = var.dims[:axis] + ("date",) + var.dims[axis + 1 :]
         coords = {k: c for k, c in var.coords.items() if "time" not in c.dims}
         coords["date"] = dates
-        array = np.asarray(var.values)
+        array = var.data
         base = {k: v for k, v in var.attrs.items() if k not in ("long_name", "standard_name")}
         cst = "China Standard Time natural day (UTC+8)"
         if name in _MEAN_VARIABLES:

@@ -133,3 +133,19 @@ def test_units_attributes_are_carried():
     assert out["o3_8h"].attrs["units"] == "ug m-3"
     assert "298.15" in out["o3_8h"].attrs["units_conversion"]
     assert "MDA8" in out["o3_8h"].attrs["long_name"]
+
+
+def test_dask_input_stays_lazy_and_gives_the_same_numbers():
+    rng = np.random.default_rng()
+    values = rng.uniform(0, 300, (72, 6, 5)).astype(np.float32)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    time = np.datetime64("2026-01-01T16:00", "ns") + np.arange(72) * HOUR
+    ds = xr.Dataset(
+        {"pm25": (("time", "lat", "lon"), values), "o3": (("time", "lat", "lon"), values)},
+        coords={"time": time},
+    )
+    lazy = daily_statistics(ds.chunk({"time": 24, "lat": 2}))
+    assert lazy["o3_8h"].chunks is not None  # not computed yet
+    eager = daily_statistics(ds)
+    for name in ("pm25", "o3_8h", "o3_1h"):
+        np.testing.assert_array_equal(lazy[name].values, eager[name].values)
