@@ -73,6 +73,49 @@ class RegionalDaily:
     data: xr.Dataset
     hourly: xr.Dataset
     standard: str | None = None
+    _cache: dict[Any, Any] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def region_index(self, codes: Sequence[str]) -> np.ndarray:
+        """Positions of ``codes`` along the ``region`` dim."""
+        if "index" not in self._cache:
+            values = self.data["region"].values.tolist()
+            self._cache["index"] = {code: i for i, code in enumerate(values)}
+        index = self._cache["index"]
+        return np.array([index[c] for c in codes], dtype=np.intp)
+
+    def step_arrays(self, mode: str) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+        """Steps of ``mode`` as plain arrays, computed once.
+
+        Returns ``aqi (member, region, step)``, ``primary (member, region, step, pollutant)``,
+        the pollutants, and the CST start of each step ``(step,)`` (datetime64).
+        """
+        key = ("steps", mode)
+        if key not in self._cache:
+            if mode == "natural":
+                source = self.data.rename(date="step")
+                starts = self.data["date"].values
+            else:
+                source = self.rolling.rename(window="step")
+                starts = self.rolling["window"].values
+            if "member" not in source.dims:
+                source = source.expand_dims("member")
+            pollutants = [p for p in POLLUTANTS if f"primary_{p}" in source]
+            order = ("member", "region", "step")
+            aqi = source["aqi"].transpose(*order).values.astype(np.int32)
+            primary = np.stack(
+                [source[f"primary_{p}"].transpose(*order).values for p in pollutants], axis=-1
+            )
+            self._cache[key] = (aqi, primary, pollutants, starts)
+        return self._cache[key]  # type: ignore[no-any-return]
+
+    def day_records(self) -> dict[str, list[dict[str, Any]]]:
+        """The ``days`` records of every region for every date, computed once."""
+        if "records" not in self._cache:
+            codes = self.data["region"].values.tolist()
+            self._cache["records"] = _day_values(self, codes)
+        return self._cache["records"]  # type: ignore[no-any-return]
 
     @property
     def ensemble(self) -> bool:
@@ -207,18 +250,22 @@ def forecast_levels(
             f"(China Standard Time); {day.isoformat()} is outside"
         )
     overrides = overrides or {}
-    steps = _steps(daily, day, last, mode).sel(region=list(codes))
-    if daily.ensemble:
-        steps = steps.transpose("member", "region", ...)
-    else:
-        steps = steps.expand_dims("member").transpose("member", "region", ...)
-    members = steps.sizes["member"]
-    pollutants = [p for p in POLLUTANTS if f"primary_{p}" in steps]
-    aqi = steps["aqi"].values.reshape(members * len(codes), -1)
-    primary = np.stack([steps[f"primary_{p}"].values for p in pollutants], axis=-1)
-    primary = primary.reshape(members * len(codes), aqi.shape[1], len(pollutants))
-    starts = [_as_datetime(t) for t in steps["start"].values]
-    values = _day_values(daily, day, last, codes)
+    aqi_all, primary_all, pollutants, starts_all = daily.step_arrays(mode)
+    first_start = np.datetime64(day, "ns")
+    last_start = np.datetime64(last + dt.timedelta(days=1), "ns") - np.timedelta64(24, "h")
+    steps = np.flatnonzero((starts_all >= first_start) & (starts_all <= last_start))
+    regions = daily.region_index(codes)
+    members = aqi_all.shape[0]
+    aqi = aqi_all[:, regions][:, :, steps].reshape(members * len(codes), steps.size)
+    primary = primary_all[:, regions][:, :, steps].reshape(
+        members * len(codes), steps.size, len(pollutants)
+    )
+    starts = [_as_datetime(t) for t in starts_all[steps]]
+    records = daily.day_records()
+    first_iso, last_iso = day.isoformat(), last.isoformat()
+    values = {
+        code: [r for r in records[code] if first_iso <= r["date"] <= last_iso] for code in codes
+    }
 
     # One kernel call per distinct rule table (regions with overrides get their own).
     groups: dict[Any, list[int]] = {}
@@ -300,24 +347,9 @@ def _ensemble(result: Any, members: int, regions: int, threshold: float):
     return decide
 
 
-def _steps(daily: RegionalDaily, day: dt.date, last: dt.date, mode: str) -> xr.Dataset:
-    """The AQI steps from ``day`` on: natural days, or hourly 24-h windows."""
-    names = ["aqi", *[v for v in daily.data.data_vars if str(v).startswith("primary_")]]
-    if mode == "natural":
-        sel = daily.data[names].sel(date=slice(np.datetime64(day), np.datetime64(last)))
-        return sel.rename(date="step").assign_coords(start=("step", sel["date"].values))
-    windows = daily.rolling[names]
-    begin = np.datetime64(day, "ns")
-    end = np.datetime64(last + dt.timedelta(days=1), "ns") - np.timedelta64(24, "h")
-    sel = windows.sel(window=slice(begin, end))
-    return sel.rename(window="step").assign_coords(start=("step", sel["window"].values))
-
-
-def _day_values(
-    daily: RegionalDaily, day: dt.date, last: dt.date, codes: Sequence[str]
-) -> dict[str, list[dict[str, Any]]]:
+def _day_values(daily: RegionalDaily, codes: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
     """The ``days`` records of each region (ensembles: from the member-median statistics)."""
-    data = daily.data.sel(date=slice(np.datetime64(day), np.datetime64(last)), region=list(codes))
+    data = daily.data.sel(region=list(codes))
     if daily.ensemble:
         stats = data[[v for v in ("pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h") if v in data]]
         median = stats.median("member")

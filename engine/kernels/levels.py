@@ -41,8 +41,7 @@ def _exceeds(value, counted, threshold, inclusive):  # type: ignore[no-untyped-d
     return value >= threshold if inclusive else value > threshold
 
 
-@jit([_SIGNATURE], parallel=True)
-def _classify_numba(  # type: ignore[no-untyped-def]
+def _classify_loop(  # type: ignore[no-untyped-def]
     aqi, counts, threshold, inclusive, hours, n_conditions, step_hours, window_hours, anchor,
     out_clause, out_spans,
 ):
@@ -91,6 +90,17 @@ def _classify_numba(  # type: ignore[no-untyped-def]
                 out_clause[s] = c
                 break
             out_spans[s, :, :] = 0
+
+
+# Parallel for many series; serial for a few, where starting threads would cost more.
+_classify_parallel = jit([_SIGNATURE], parallel=True)(_classify_loop)
+_classify_serial = jit([_SIGNATURE])(_classify_loop)
+_PARALLEL_FROM = 2048
+
+
+def _classify_numba(aqi, counts, *args):  # type: ignore[no-untyped-def]
+    kernel = _classify_parallel if aqi.shape[0] >= _PARALLEL_FROM else _classify_serial
+    kernel(aqi, counts, *args)
 
 
 def _classify_numpy(

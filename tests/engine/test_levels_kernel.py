@@ -13,13 +13,14 @@ from engine.levels import MODES, get_rule_set, rule_table
 @pytest.mark.parametrize("rule_set", ["MEE-2024", "MEE-2018"])
 @pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("pre_alert", [False, True])
-def test_kernel_matches_twin(rule_set, mode, pre_alert):
+@pytest.mark.parametrize("n", [500, 3000])  # the serial and the parallel kernel
+def test_kernel_matches_twin(rule_set, mode, pre_alert, n):
     rng = np.random.default_rng()
     table = rule_table(get_rule_set(rule_set), pre_alert=pre_alert)
     steps = 9 if mode == "natural" else 200
     # Smooth-ish series around the thresholds, with missing steps.
-    base = rng.choice([90, 140, 190, 240, 320, 480, 510], size=(3000, 1))
-    aqi = (base + rng.integers(-60, 60, size=(3000, steps))).astype(np.int32)
+    base = rng.choice([90, 140, 190, 240, 320, 480, 510], size=(n, 1))
+    aqi = (base + rng.integers(-60, 60, size=(n, steps))).astype(np.int32)
     aqi[rng.random(aqi.shape) < 0.03] = -1
     counts = rng.random(aqi.shape) < 0.9
     step_hours, window_hours, anchor = MODES[mode]
