@@ -227,3 +227,34 @@ def test_cli_levels_with_ensemble_rules_and_mode(tmp_path):
     # 2018 ladder, rolling: > 200 lasts 51 h, 51 h, 0 h and 75 h → yellow, yellow, none, orange.
     assert body["probabilities"] == {"yellow": 0.75, "orange": 0.25, "red": 0.0}
     assert body["level"] == "orange"
+
+
+OVERRIDE = f"""
+[[override]]
+region = "{CODE}"
+rule_set = "MEE-2024"
+level = "orange"
+clauses = [[{{ aqi_above = 200, hours = 24 }}]]
+source = "stricter city plan (test)"
+"""
+
+
+def test_regional_override_file_makes_a_city_stricter(tmp_path):
+    overrides = tmp_path / "overrides.toml"
+    overrides.write_text(OVERRIDE, "utf-8")
+    with client_for(tmp_path, [160, 100, 100], rule_overrides=overrides) as client:
+        assert level(client, "2026-12-01")["level"] == "orange"  # national: yellow
+        assert level(client, "2026-12-01", rules="MEE-2018")["level"] == "none"  # not overridden
+
+
+def test_bad_override_file_fails_at_start_with_its_name(tmp_path):
+    overrides = tmp_path / "overrides.toml"
+    overrides.write_text(OVERRIDE.replace('level = "orange"', 'level = "purple"'), "utf-8")
+    nc, geojson = handmade.write(tmp_path, handmade.forecast([160, 100]))
+    settings = Settings(
+        forecast=nc, regions=str(geojson), db=tmp_path / "d.sqlite", rule_overrides=overrides
+    )
+    from engine.errors import PolicyError
+
+    with pytest.raises(PolicyError, match=r"overrides.toml: override #1: MEE-2024 has no level"):
+        create_app(settings)
