@@ -47,7 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args.handler(args) or 0)
-    except (LantianError, OSError) as error:
+    except (LantianError, OSError, ValueError) as error:
+        if args.verbose:
+            logging.getLogger("lantian").exception("details")
         print(f"lantian {args.command}: error: {_one_line(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

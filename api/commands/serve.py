@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from api.settings import Settings
 
 
@@ -21,6 +23,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--registry", type=Path, default=defaults.registry)
     parser.add_argument("--host", default=defaults.host)
     parser.add_argument("--port", type=int, default=defaults.port)
+    parser.add_argument("--mode", choices=("natural", "rolling"), default=defaults.mode)
+    parser.add_argument(
+        "--pre-alert",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.pre_alert,
+        help="use the local pre-alert tier (临时管控)",
+    )
+    parser.add_argument("--rule-overrides", type=Path, default=defaults.rule_overrides)
+    parser.add_argument(
+        "--linkage-share",
+        type=float,
+        default=defaults.linkage_share,
+        help="share of a key region's cities at a level that links all of them (default: off)",
+    )
+    parser.add_argument(
+        "--ensemble-threshold", type=float, default=defaults.ensemble_threshold
+    )
     parser.set_defaults(handler=run)
 
 
@@ -29,14 +48,23 @@ def run(args: argparse.Namespace) -> int:
 
     from api.app import create_app
 
-    settings = Settings(
-        forecast=args.forecast,
-        regions=args.regions,
-        db=args.db,
-        registry=args.registry,
-        host=args.host,
-        port=args.port,
-    )
+    try:
+        settings = Settings(
+            forecast=args.forecast,
+            regions=args.regions,
+            db=args.db,
+            registry=args.registry,
+            host=args.host,
+            port=args.port,
+            mode=args.mode,
+            pre_alert=args.pre_alert,
+            rule_overrides=args.rule_overrides,
+            linkage_share=args.linkage_share,
+            ensemble_threshold=args.ensemble_threshold,
+        )
+    except ValidationError as error:
+        problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
+        raise ValueError(f"invalid option: {problems}") from None
     app = create_app(settings)
     base = f"http://{settings.host}:{settings.port}"
     print(f"Lantian serving {app.state.service.forecast.id} for {len(app.state.service.regions)} regions")
