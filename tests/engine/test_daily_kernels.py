@@ -142,3 +142,16 @@ def test_mda8_window_ranges_equal_twin(first_end, last_end, dtype):
         outs.append(out)
     np.testing.assert_array_equal(outs[0], outs[1])
     assert not (outs[0] == -7.0).any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernels_equal_twins_across_many_blocks(dtype):
+    # more cells than one task's block (2048 for means, 1024 for MDA8), odd remainder
+    rng = np.random.default_rng()
+    values = _random((2, 24 * 2 + 9, 5000), dtype, rng)
+    first = int(rng.integers(0, 24))
+    n_days = (first + values.shape[1] + 23) // 24
+    fast, slow = _run(values, first, n_days, numba=True), _run(values, first, n_days, numba=False)
+    for name in fast:
+        np.testing.assert_array_equal(fast[name], slow[name], err_msg=name)
+        assert not (fast[name] == -7.0).any()
