@@ -200,62 +200,59 @@ def _iaqi_loops(
     fine = np.float64(scale > 1)
     certify = np.float64(scale == 0)
     n = concentration.shape[0]
+    for i in prange(n):
+        c = np.float64(concentration[i])
+        y = c * sc
+        x = np.rint(y) if rounding else y
+        g1 = np.float64(x > b1)
+        g2 = np.float64(x > b2)
+        g3 = np.float64(x > b3)
+        g4 = np.float64(x > b4)
+        g5 = np.float64(x > b5)
+        g6 = np.float64(x > b6)
+        lo = (
+            b0 + g1 * (b1 - b0) + g2 * (b2 - b1) + g3 * (b3 - b2)
+            + g4 * (b4 - b3) + g5 * (b5 - b4) + g6 * (b6 - b5)
+        )  # fmt: skip
+        base = (
+            l0 + g1 * (l1 - l0) + g2 * (l2 - l1) + g3 * (l3 - l2)
+            + g4 * (l4 - l3) + g5 * (l5 - l4) + g6 * (l6 - l5)
+        )  # fmt: skip
+        slope = (
+            k0 + g1 * (k1 - k0) + g2 * (k2 - k1) + g3 * (k3 - k2)
+            + g4 * (k4 - k3) + g5 * (k5 - k4) + g6 * (k6 - k5)
+        )  # fmt: skip
+        if rounding:  # integers: the correctly rounded quotient has the exact ceiling
+            d_bp = (
+                (b1 - b0) + g1 * (b2 - b1 - b1 + b0) + g2 * (b3 - b2 - b2 + b1)
+                + g3 * (b4 - b3 - b3 + b2) + g4 * (b5 - b4 - b4 + b3)
+                + g5 * (b6 - b5 - b5 + b4) + g6 * (b7 - b6 - b6 + b5)
+            )  # fmt: skip
+            d_lv = (
+                (l1 - l0) + g1 * (l2 - l1 - l1 + l0) + g2 * (l3 - l2 - l2 + l1)
+                + g3 * (l4 - l3 - l3 + l2) + g4 * (l5 - l4 - l4 + l3)
+                + g5 * (l6 - l5 - l5 + l4) + g6 * (l7 - l6 - l6 + l5)
+            )  # fmt: skip
+            v = np.true_divide(d_lv * (x - lo), d_bp)  # ufunc: no zero check, vectorises
+        else:
+            v = slope * (x - lo)
+        r = np.ceil(v)
+        above = x > top
+        tie = fine > 0.0 and abs(abs(y - x) - 0.5) < _NEAR * (1.0 + y)
+        near = certify > 0.0 and ((r - v < _NEAR) | (v - (r - 1.0) < _NEAR))
+        value = over_value if above else base + r  # selects: v may be NaN above the top
+        flag = over_flag if above else 0.0
+        flag = np.float64(_EXACT) if (tie or (near and not above)) else flag
+        negative = c < 0.0
+        missing = c != c
+        value = -1.0 if (missing or negative) else value
+        flag = 2.0 if negative else flag
+        flag = 1.0 if missing else flag
+        out[i] = np.int32(value)
+        flags[i] = np.int8(flag)
+    # The fix-up is its own parallel loop: called inside a chunked version of the loop above
+    # it lost updates (numba parfor lowering), and a flat loop above vectorises better.
     n_chunks = (n + _CHUNK - 1) // _CHUNK
-    for chunk in prange(n_chunks):
-        lo = chunk * _CHUNK
-        hi = min(lo + _CHUNK, n)
-        for i in range(lo, hi):
-            c = np.float64(concentration[i])
-            y = c * sc
-            x = np.rint(y) if rounding else y
-            g1 = np.float64(x > b1)
-            g2 = np.float64(x > b2)
-            g3 = np.float64(x > b3)
-            g4 = np.float64(x > b4)
-            g5 = np.float64(x > b5)
-            g6 = np.float64(x > b6)
-            lo = (
-                b0 + g1 * (b1 - b0) + g2 * (b2 - b1) + g3 * (b3 - b2)
-                + g4 * (b4 - b3) + g5 * (b5 - b4) + g6 * (b6 - b5)
-            )  # fmt: skip
-            base = (
-                l0 + g1 * (l1 - l0) + g2 * (l2 - l1) + g3 * (l3 - l2)
-                + g4 * (l4 - l3) + g5 * (l5 - l4) + g6 * (l6 - l5)
-            )  # fmt: skip
-            slope = (
-                k0 + g1 * (k1 - k0) + g2 * (k2 - k1) + g3 * (k3 - k2)
-                + g4 * (k4 - k3) + g5 * (k5 - k4) + g6 * (k6 - k5)
-            )  # fmt: skip
-            if rounding:  # integers: the correctly rounded quotient has the exact ceiling
-                d_bp = (
-                    (b1 - b0) + g1 * (b2 - b1 - b1 + b0) + g2 * (b3 - b2 - b2 + b1)
-                    + g3 * (b4 - b3 - b3 + b2) + g4 * (b5 - b4 - b4 + b3)
-                    + g5 * (b6 - b5 - b5 + b4) + g6 * (b7 - b6 - b6 + b5)
-                )  # fmt: skip
-                d_lv = (
-                    (l1 - l0) + g1 * (l2 - l1 - l1 + l0) + g2 * (l3 - l2 - l2 + l1)
-                    + g3 * (l4 - l3 - l3 + l2) + g4 * (l5 - l4 - l4 + l3)
-                    + g5 * (l6 - l5 - l5 + l4) + g6 * (l7 - l6 - l6 + l5)
-                )  # fmt: skip
-                v = np.true_divide(d_lv * (x - lo), d_bp)  # ufunc: no zero check, vectorises
-            else:
-                v = slope * (x - lo)
-            r = np.ceil(v)
-            above = x > top
-            tie = fine > 0.0 and abs(abs(y - x) - 0.5) < _NEAR * (1.0 + y)
-            near = certify > 0.0 and ((r - v < _NEAR) | (v - (r - 1.0) < _NEAR))
-            value = over_value if above else base + r  # selects: v may be NaN above the top
-            flag = over_flag if above else 0.0
-            flag = np.float64(_EXACT) if (tie or (near and not above)) else flag
-            negative = c < 0.0
-            missing = c != c
-            value = -1.0 if (missing or negative) else value
-            flag = 2.0 if negative else flag
-            flag = 1.0 if missing else flag
-            out[i] = np.int32(value)
-            flags[i] = np.int8(flag)
-    # The fix-up is its own parallel loop: called inside the loop above it lost updates
-    # (numba parfor lowering), see tests/engine/test_kernels_aqi.py.
     for chunk in prange(n_chunks):
         lo = chunk * _CHUNK
         hi = min(lo + _CHUNK, n)
