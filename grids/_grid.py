@@ -16,7 +16,13 @@ from numpy.typing import ArrayLike, NDArray
 from engine.errors import RegionError
 from grids._geodesy import DENSIFY_DEG, authalic_y, quadrangle_area_km2
 
-__all__ = ["CoverageFrame", "RegularGrid", "centres_to_edges", "grid_from_dataset"]
+__all__ = [
+    "CoverageFrame",
+    "RegularGrid",
+    "ascending_order",
+    "centres_to_edges",
+    "grid_from_dataset",
+]
 
 
 def centres_to_edges(centres: ArrayLike, name: str = "coordinate") -> NDArray[np.float64]:
@@ -54,6 +60,16 @@ def _edges(centres: NDArray[np.float64], edges: ArrayLike | None, name: str) -> 
     if inside is None or not np.all(inside):
         raise RegionError(f"grid {name} edges must be (n + 1,) and enclose each cell centre")
     return e
+
+
+def ascending_order(
+    y: NDArray[np.float64], x: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Rows and columns of a grid in ascending ``y``/``x`` order, and the C-order cell index of
+    the grid at each position of that ascending layout ``(ny, nx)``."""
+    rows = np.arange(y.size)[::-1] if y[0] > y[-1] else np.arange(y.size)
+    cols = np.arange(x.size)[::-1] if x[0] > x[-1] else np.arange(x.size)
+    return rows, cols, (rows[:, None] * x.size + cols[None, :]).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -216,14 +232,9 @@ class RegularGrid:
     # -- coverage -----------------------------------------------------------------------------
     def _frame(self) -> CoverageFrame:
         """Cylindrical equal-area plane: x = lon [rad], y = authalic northing [km² rad⁻¹]."""
-        flip_y = self.lat[0] > self.lat[-1]
-        flip_x = self.lon[0] > self.lon[-1]
-        lat_e = self.lat_edges[::-1] if flip_y else self.lat_edges
-        lon_e = self.lon_edges[::-1] if flip_x else self.lon_edges
-        ny, nx = self.shape
-        rows = np.arange(ny)[::-1] if flip_y else np.arange(ny)
-        cols = np.arange(nx)[::-1] if flip_x else np.arange(nx)
-        order = rows[:, None] * nx + cols[None, :]
+        rows, cols, order = ascending_order(self.lat, self.lon)
+        lat_e = self.lat_edges if rows[0] == 0 else self.lat_edges[::-1]
+        lon_e = self.lon_edges if cols[0] == 0 else self.lon_edges[::-1]
 
         def to_plane(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple:
             return np.deg2rad(lon), authalic_y(lat)
@@ -233,7 +244,7 @@ class RegularGrid:
             y_edges=authalic_y(lat_e),
             to_plane=to_plane,
             area_scale=None,
-            order=order.astype(np.int64),
+            order=order,
             densify_deg=DENSIFY_DEG,
         )
 

