@@ -14,6 +14,12 @@ becomes 101), so the kernel works on the float's exact value in integer arithmet
 
 Breakpoints are integers (checked where the tables are loaded); ``ΔI ≤ 256``.
 
+Large arrays take a vectorised threaded pass in float64 that carries a certificate: its IAQI is
+within ~1e-13 of the exact value, so it is final unless it lies within 1e-9 of an integer (or the
+input-rounding product within 1e-9 of a half); those few elements are flagged and recomputed by
+the integer path in a second pass. Small arrays (scalars, regional series) use the integer path
+only. Both are tested against a rational oracle.
+
 Output codes: IAQI ``>= 0``, or :data:`MISSING` (-1). ``flags`` tells why: :data:`FLAG_OK`,
 :data:`FLAG_MISSING` (NaN input), :data:`FLAG_NEGATIVE` (negative input, invalid),
 :data:`FLAG_NOT_COMPUTED` (above the top with no IAQI for this averaging period),
