@@ -76,6 +76,12 @@ class Response(BaseModel):
     probabilities: dict[str, float] | None = Field(
         default=None, description="Ensembles: share of members at or above each level"
     )
+    valid_fraction: float = Field(
+        description="Least share of the region's area with valid forecast values [1]"
+    )
+    degraded: bool = Field(
+        description="The response rests on too little valid forecast area (see reasons)"
+    )
 
 
 class AllResponses(BaseModel):

@@ -103,6 +103,7 @@ class Service:
             key_regions=key_region_members(day),
             linkage_share=self.settings.linkage_share,
             linkage_regions=self.regions.codes,
+            min_valid_fraction=self.settings.min_valid_fraction,
         )
         self.store.record(results)
         return results

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
 
     forecast: Path = Path("data/demo/forecast.nc")
     """Forecast netCDF served (see the forecast contract in the README)."""
-    regions: str = "data/demo/regions.geojson"
+    regions: str = "builtin:key-regions"
     """Region set: a GeoJSON path or a bundled set such as ``builtin:key-regions``."""
     db: Path = Path("data/demo/decisions.sqlite")
     """SQLite file of the decision store; created if absent."""
@@ -42,3 +42,6 @@ class Settings(BaseSettings):
     unset (default): only notices entered through the API link cities (RULES §2.1 [?])."""
     ensemble_threshold: float = Field(default=0.5, gt=0, le=1)
     """Ensembles: the level issued is the highest with at least this probability."""
+    min_valid_fraction: float = Field(default=0.75, ge=0, le=1)
+    """Responses resting on less of a region's area with valid forecast values are marked
+    degraded (our data-quality rule [I])."""

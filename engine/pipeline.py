@@ -201,6 +201,7 @@ class ForecastLevel:
     decision: LevelDecision
     days: list[dict[str, Any]]
     probabilities: dict[str, float] | None = None
+    valid_fraction: float = 1.0
 
 
 def forecast_levels(
@@ -262,6 +263,10 @@ def forecast_levels(
     )
     starts = [_as_datetime(t) for t in starts_all[steps]]
     records = daily.day_records()
+    valid = daily.data["valid_fraction"]
+    if "member" in valid.dims:
+        valid = valid.min("member")
+    valid_by_code = dict(zip(codes, valid.values[daily.region_index(codes)].tolist(), strict=True))
     first_iso, last_iso = day.isoformat(), last.isoformat()
     values = {
         code: [r for r in records[code] if first_iso <= r["date"] <= last_iso] for code in codes
@@ -279,11 +284,12 @@ def forecast_levels(
         if daily.ensemble:
             chosen = _ensemble(result, members, len(region_rows), ensemble_threshold)
         for j, r in enumerate(region_rows):
+            code = codes[r]
             if not daily.ensemble:
-                out[codes[r]] = ForecastLevel(result.decision(j), values[codes[r]])
+                decision, probabilities = result.decision(j), None
             else:
                 decision, probabilities = chosen(j)
-                out[codes[r]] = ForecastLevel(decision, values[codes[r]], probabilities)
+            out[code] = ForecastLevel(decision, values[code], probabilities, valid_by_code[code])
     return out
 
 
@@ -398,11 +404,14 @@ def build_response(
     *,
     episode: EpisodeOutcome | None = None,
     linkage: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None,
+    min_valid_fraction: float = 0.75,
 ) -> dict[str, Any]:
     """The response JSON of one region: the forecast level, then episode and linkage.
 
     The issued ``level`` is the episode's level (hysteresis) raised to at least the level of
-    any regional notice in force; ``forecast_level`` keeps the forecast-only level.
+    any regional notice in force; ``forecast_level`` keeps the forecast-only level. A response
+    resting on less than ``min_valid_fraction`` of the region's area with valid forecast
+    values (a region partly or wholly off the grid, missing cells) is marked ``degraded``.
     """
     decision = forecast.decision
     level = episode.level if episode else decision.level
@@ -414,6 +423,18 @@ def build_response(
         level = linkage[0]
         reasons += linkage[1]
         reasons_zh += linkage[2]
+    coverage = round(forecast.valid_fraction, 4)
+    degraded = coverage < min_valid_fraction or not forecast.days
+    if degraded:
+        reasons.append(
+            f"decision degraded: only {coverage:.0%} of the region's area has valid forecast "
+            f"values (at least {min_valid_fraction:.0%} expected); the region lies partly or "
+            "wholly outside the forecast grid, or cells are missing"
+        )
+        reasons_zh.append(
+            f"决策降级：区域内仅 {coverage:.0%} 的面积有有效预报值（应不少于 "
+            f"{min_valid_fraction:.0%}），区域部分或全部位于预报范围之外，或有缺测格点"
+        )
     regime = decision.regime
     if level != "none" and regime == "none":
         regime = "pm25"  # held by an episode or a regional notice: the PM2.5 response
@@ -436,6 +457,8 @@ def build_response(
             if episode and episode.episode_id
             else None
         ),
+        "valid_fraction": coverage,
+        "degraded": degraded,
     }
     if forecast.probabilities is not None:
         response["probabilities"] = forecast.probabilities
@@ -483,6 +506,7 @@ def respond(
     key_regions: Mapping[str, KeyRegionMembers] | None = None,
     linkage_share: float | None = None,
     linkage_regions: Sequence[str] | None = None,
+    min_valid_fraction: float = 0.75,
 ) -> list[dict[str, Any]]:
     """Responses of ``regions`` from ``day`` on: forecast level → episode → regional linkage.
 
@@ -500,6 +524,9 @@ def respond(
         computed notice at that level (RULES §2.1 [?]: the share is a local choice).
     linkage_regions : sequence of str, optional
         Codes whose forecast levels count for computed linkage (default: ``regions``).
+    min_valid_fraction : float
+        Responses resting on a smaller share of a region's area with valid forecast values are
+        marked ``degraded`` [1] (our data-quality rule [I]).
     Other parameters are those of :func:`forecast_levels`.
     """
     options = dict(
@@ -541,6 +568,7 @@ def respond(
                 standard,
                 episode=episode,
                 linkage=linkage,
+                min_valid_fraction=min_valid_fraction,
             )
         )
     return out

@@ -15,7 +15,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Compute the response level of every region from DATE on.",
     )
     parser.add_argument("--forecast", required=True, help="forecast netCDF file")
-    parser.add_argument("--regions", required=True, help="regions GeoJSON (or builtin:NAME)")
+    parser.add_argument(
+        "--regions",
+        default="builtin:key-regions",
+        help="regions GeoJSON or builtin:NAME (default builtin:key-regions; lantian regions --list)",
+    )
     parser.add_argument(
         "--date", type=iso_date, default=None, help="first CST day (YYYY-MM-DD); default tomorrow"
     )

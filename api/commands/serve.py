@@ -40,6 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--ensemble-threshold", type=float, default=defaults.ensemble_threshold
     )
+    parser.add_argument(
+        "--min-valid-fraction", type=float, default=defaults.min_valid_fraction
+    )
     parser.set_defaults(handler=run)
 
 
@@ -61,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
             rule_overrides=args.rule_overrides,
             linkage_share=args.linkage_share,
             ensemble_threshold=args.ensemble_threshold,
+            min_valid_fraction=args.min_valid_fraction,
         )
     except ValidationError as error:
         problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())

@@ -258,3 +258,22 @@ def test_bad_override_file_fails_at_start_with_its_name(tmp_path):
 
     with pytest.raises(PolicyError, match=r"overrides.toml: override #1: MEE-2024 has no level"):
         create_app(settings)
+
+
+def test_regions_off_the_grid_are_marked_degraded(tmp_path):
+    nc, geojson = handmade.write(tmp_path, handmade.forecast([160, 160, 100]))
+    regions = json.loads(geojson.read_text("utf-8"))
+    half = handmade._feature("130600", "保定市", 114.5, 115.5)  # half on the grid
+    away = handmade._feature("140100", "太原市", 112.0, 113.0)  # wholly off the grid
+    regions["features"] += [half, away]
+    geojson.write_text(json.dumps(regions), "utf-8")
+    app = create_app(Settings(forecast=nc, regions=str(geojson), db=tmp_path / "d.sqlite"))
+    with TestClient(app) as client:
+        body = client.get("/v1/response", params={"date": "2026-12-01"}).json()
+    by_code = {r["region"]["code"]: r for r in body["responses"]}
+    assert (by_code[CODE]["degraded"], by_code[CODE]["valid_fraction"]) == (False, 1.0)
+    assert by_code["130600"]["degraded"] and by_code["130600"]["valid_fraction"] == 0.5
+    assert by_code["130600"]["level"] == "orange"  # its covered half is in the episode
+    assert "only 50% of the region's area has valid forecast values" in by_code["130600"]["reasons"][-1]
+    assert by_code["140100"]["degraded"] and by_code["140100"]["days"] == []
+    assert by_code["140100"]["level"] == "none" and by_code["140100"]["valid_fraction"] == 0.0
