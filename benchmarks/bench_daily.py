@@ -80,13 +80,13 @@ def main(argv: list[str] | None = None) -> None:
     values_pm = pm25.reshape(1, n_time, n_cells)
     out_mda8 = np.empty((1, n_days, n_cells), np.float32)
     out_mean = np.empty((1, n_days, n_cells), np.float32)
-    t_mda8 = timeit(lambda: kernel.mda8(values_o3, 0, 8, 24, 6, 14, 160.0, out_mda8), repeat=10)
-    t_mean = timeit(lambda: kernel.daily_mean(values_pm, 0, 20, out_mean), repeat=10)
+    t_mda8 = timeit(lambda: kernel.mda8(values_o3, 0, 8, 24, 6, 14, 160.0, out_mda8), repeat=25)
+    t_mean = timeit(lambda: kernel.daily_mean(values_pm, 0, 20, out_mean), repeat=25)
 
     hourly = xr.Dataset(
         {"o3": (("time", "cell"), o3), "pm25": (("time", "cell"), pm25)}, coords={"time": times}
     )
-    t_api = timeit(lambda: daily_statistics(hourly), repeat=3)
+    t_api = timeit(lambda: daily_statistics(hourly), repeat=5)
     t_peer_mda8 = timeit(lambda: xarray_mda8(hourly["o3"]).values, repeat=1, warmup=False)
     t_peer_mean = timeit(lambda: xarray_daily_mean(hourly["pm25"]).values, repeat=1, warmup=False)
 
