@@ -176,7 +176,7 @@ def _iaqi_loops(
     concentration, breakpoints, levels, scale, over_range, above_top, out, flags
 ):  # pragma: no cover - compiled
     # Pass 1 is branch-free so that it vectorises: float64 with a certificate. The segment is
-    # found by comparisons and its bounds and slope by telescoping sums (no gathers); the
+    # found by comparisons and its bounds and slope by selects (no gathers); the
     # float IAQI is within ~1e-13 of the exact one, so unless it lies within _NEAR of an
     # integer (of a half, for the input rounding) its ceiling (rounding) is the exact one.
     # Pass 2 recomputes the rare uncertain elements in integer arithmetic.
@@ -210,35 +210,24 @@ def _iaqi_loops(
         c = np.float64(concentration[i])
         y = c * sc
         x = np.rint(y) if rounding else y
-        g1 = np.float64(x > b1)
-        g2 = np.float64(x > b2)
-        g3 = np.float64(x > b3)
-        g4 = np.float64(x > b4)
-        g5 = np.float64(x > b5)
-        g6 = np.float64(x > b6)
-        lo = (
-            b0 + g1 * (b1 - b0) + g2 * (b2 - b1) + g3 * (b3 - b2)
-            + g4 * (b4 - b3) + g5 * (b5 - b4) + g6 * (b6 - b5)
-        )  # fmt: skip
-        base = (
-            l0 + g1 * (l1 - l0) + g2 * (l2 - l1) + g3 * (l3 - l2)
-            + g4 * (l4 - l3) + g5 * (l5 - l4) + g6 * (l6 - l5)
-        )  # fmt: skip
-        slope = (
-            k0 + g1 * (k1 - k0) + g2 * (k2 - k1) + g3 * (k3 - k2)
-            + g4 * (k4 - k3) + g5 * (k5 - k4) + g6 * (k6 - k5)
-        )  # fmt: skip
+        lo = b0
+        base = l0
+        slope = k0
+        d_bp = b1 - b0
+        d_lv = l1 - l0
+        if x > b1:
+            lo, base, slope, d_bp, d_lv = b1, l1, k1, b2 - b1, l2 - l1
+        if x > b2:
+            lo, base, slope, d_bp, d_lv = b2, l2, k2, b3 - b2, l3 - l2
+        if x > b3:
+            lo, base, slope, d_bp, d_lv = b3, l3, k3, b4 - b3, l4 - l3
+        if x > b4:
+            lo, base, slope, d_bp, d_lv = b4, l4, k4, b5 - b4, l5 - l4
+        if x > b5:
+            lo, base, slope, d_bp, d_lv = b5, l5, k5, b6 - b5, l6 - l5
+        if x > b6:
+            lo, base, slope, d_bp, d_lv = b6, l6, k6, b7 - b6, l7 - l6
         if rounding:  # integers: the correctly rounded quotient has the exact ceiling
-            d_bp = (
-                (b1 - b0) + g1 * (b2 - b1 - b1 + b0) + g2 * (b3 - b2 - b2 + b1)
-                + g3 * (b4 - b3 - b3 + b2) + g4 * (b5 - b4 - b4 + b3)
-                + g5 * (b6 - b5 - b5 + b4) + g6 * (b7 - b6 - b6 + b5)
-            )  # fmt: skip
-            d_lv = (
-                (l1 - l0) + g1 * (l2 - l1 - l1 + l0) + g2 * (l3 - l2 - l2 + l1)
-                + g3 * (l4 - l3 - l3 + l2) + g4 * (l5 - l4 - l4 + l3)
-                + g5 * (l6 - l5 - l5 + l4) + g6 * (l7 - l6 - l6 + l5)
-            )  # fmt: skip
             v = np.true_divide(d_lv * (x - lo), d_bp)  # ufunc: no zero check, vectorises
         else:
             v = slope * (x - lo)
