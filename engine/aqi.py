@@ -384,8 +384,9 @@ def iaqi(
 
     Returns
     -------
-    int or numpy.ndarray of int32
-        IAQI [1]; :data:`MISSING` (-1) for NaN, negative or not-computed input.
+    int or numpy.ndarray of int32 or xarray.DataArray
+        IAQI [1]; :data:`MISSING` (-1) for NaN, negative or not-computed input. A DataArray
+        input gives a DataArray with its dims and coordinates.
     """
     out, flags = iaqi_with_flags(pollutant, concentration, standard, above_top=above_top)
     if not_computed == "raise" and np.any(flags == _kernel.FLAG_NOT_COMPUTED):
@@ -394,6 +395,15 @@ def iaqi(
         top = std.breakpoints[pollutant][-1]
         raise PolicyError(
             f"{pollutant} above {top} has no IAQI under {std.id}; use {rule[1]} instead"
+        )
+    if isinstance(concentration, xr.DataArray):
+        return concentration.copy(data=out).assign_attrs(
+            {
+                "long_name": f"IAQI of {pollutant}",
+                "units": "1",
+                "aqi_standard": get_standard(standard).id,
+                "missing_value": MISSING,
+            }
         )
     if np.ndim(concentration) == 0 and not isinstance(concentration, np.ndarray):
         return int(out.reshape(()))

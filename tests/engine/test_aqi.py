@@ -221,3 +221,15 @@ def test_o3_counts_once_as_primary_when_both_periods_tie():
     day = aqi.daily_aqi({"o3_8h": 215, "o3_1h": 300, "pm25": 10}, S12)
     assert day.iaqi["o3_8h"] == day.iaqi["o3_1h"] == day.aqi == 150
     assert day.primary_pollutants == ("o3",)
+
+
+def test_dataarray_in_dataarray_out():
+    import xarray as xr
+
+    field = xr.DataArray(
+        np.array([[50.0, 100.0], [160.0, np.nan]]), dims=("lat", "lon"), coords={"lat": [1, 2]}
+    )
+    out = aqi.iaqi("pm25_24h", field, S26)
+    assert isinstance(out, xr.DataArray) and out.dims == ("lat", "lon")
+    assert out.values.tolist() == [[80, 137], [210, -1]]
+    assert out.attrs["aqi_standard"] == S26 and out["lat"].values.tolist() == [1, 2]
