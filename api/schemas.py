@@ -49,9 +49,7 @@ class DayValues(BaseModel):
 
 class EpisodeRef(BaseModel):
     id: str
-    status: str = Field(
-        description="started | merged | kept | upgraded | downgraded | lifted"
-    )
+    status: str = Field(description="started | merged | kept | upgraded | downgraded | lifted")
 
 
 class Response(BaseModel):
@@ -116,7 +114,7 @@ class NoticeIn(BaseModel):
     reason: str = Field(min_length=1, description="Why, as written in the notice")
 
     @model_validator(mode="after")
-    def _ordered(self) -> "NoticeIn":
+    def _ordered(self) -> NoticeIn:
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self

@@ -22,7 +22,6 @@ from engine.pipeline import RegionalDaily, RegionRef, covered_dates, regional_da
 from forecasts.reader import Forecast, read_forecast
 from grids import RegionSet, coverage_weights, grid_from_dataset, key_regions, load_regions
 
-
 __all__ = ["Service", "key_region_members", "prepare", "read_overrides"]
 
 log = logging.getLogger(__name__)

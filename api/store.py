@@ -34,6 +34,7 @@ def _prior(row: sqlite3.Row) -> PriorDecision:
         date=dt.date.fromisoformat(row["date"]), level=row["level"], episode_id=row["episode_id"]
     )
 
+
 SCHEMA_VERSION = 3
 
 _MIGRATIONS = {
@@ -185,7 +186,9 @@ class DecisionStore:
         actives = {row["region_code"]: _prior(row) for row in active}
         return {row["region_code"]: (_prior(row), actives.get(row["region_code"])) for row in last}
 
-    def episodes(self, region: str, rule_set: str | None = None, mode: str = "natural") -> list[dict[str, Any]]:
+    def episodes(
+        self, region: str, rule_set: str | None = None, mode: str = "natural"
+    ) -> list[dict[str, Any]]:
         """Episodes of ``region``: start, end, levels over time and reasons, newest first.
 
         Built from the decisions: for each date the latest decision issued counts.

@@ -104,26 +104,36 @@ def main() -> None:
                 if time.perf_counter() - started > 120 or server.poll() is not None:
                     raise SystemExit("the server did not start")
                 time.sleep(0.2)
-            print(f"server ready in {time.perf_counter() - started:.1f} s (forecast read, "
-                  f"weights, regional AQI, JIT warm-up); {args.clients} clients, loopback")
+            print(
+                f"server ready in {time.perf_counter() - started:.1f} s (forecast read, "
+                f"weights, regional AQI, JIT warm-up); {args.clients} clients, loopback"
+            )
             codes = [r["code"] for r in httpx.get(f"{base}/v1/regions").json()]
             deadline = time.monotonic() + LIMIT_SECONDS
             one = [
-                f"/v1/regions/{codes[i % len(codes)]}/response?date={day + dt.timedelta(days=i % 5)}"
+                f"/v1/regions/{codes[i % len(codes)]}/response"
+                f"?date={day + dt.timedelta(days=i % 5)}"
                 for i in range(args.requests)
             ]
-            every = [f"/v1/response?date={day + dt.timedelta(days=i % 5)}" for i in range(args.requests // 20)]
+            every = [
+                f"/v1/response?date={day + dt.timedelta(days=i % 5)}"
+                for i in range(args.requests // 20)
+            ]
             floor = ["/v1/health"] * args.requests
             load(base, floor[:200], args.clients, deadline)  # warm the connections
             results = {
                 "ours: one region's response": load(base, one, args.clients, deadline),
-                f"ours: all {len(codes)} regions' responses": load(base, every, args.clients, deadline),
+                f"ours: all {len(codes)} regions' responses": load(
+                    base, every, args.clients, deadline
+                ),
                 "peer: /v1/health (framework floor)": load(base, floor, args.clients, deadline),
             }
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"\n{'case':<44} {'count':>6} {'throughput':>11} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    print(
+        f"\n{'case':<44} {'count':>6} {'throughput':>11} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+    )
     for name, (wall, latencies) in results.items():
         print(row(name, wall, latencies))
     ours = np.median(results["ours: one region's response"][1])

@@ -37,7 +37,9 @@ from engine.pipeline import RegionalDaily, forecast_levels  # noqa: E402
 
 def plain_python(aqi: np.ndarray, counts: np.ndarray, table) -> list[int]:
     """The peer: first satisfied clause per series, natural days, one series at a time."""
-    rows = [list(zip(a.tolist(), c.tolist(), strict=True)) for a, c in zip(aqi, counts, strict=True)]
+    rows = [
+        list(zip(a.tolist(), c.tolist(), strict=True)) for a, c in zip(aqi, counts, strict=True)
+    ]
     out = []
     for series in rows:
         found = -1
@@ -148,7 +150,12 @@ def main() -> None:
         "Alert-level classification (MEE-2024, natural days)",
         [
             {"case": "kernel, numba", "ours": ours, "peer": peer_time, "peer_name": "plain Python"},
-            {"case": "kernel, numpy twin", "ours": ours_twin, "peer": peer_time, "peer_name": "plain Python"},
+            {
+                "case": "kernel, numpy twin",
+                "ours": ours_twin,
+                "peer": peer_time,
+                "peer_name": "plain Python",
+            },
             {"case": "forecast_levels (probabilities, reasons)", "ours": whole},
         ],
     )

@@ -79,7 +79,12 @@ def continue_episode(
         if new == "none":
             return EpisodeOutcome("none", None, "none", (), ())
         gap_h = (day - last_active.date).days * 24 - 24 if last_active else None
-        if last_active and last_active.episode_id and gap_h is not None and gap_h < rule_set.merge_gap_hours:
+        if (
+            last_active
+            and last_active.episode_id
+            and gap_h is not None
+            and gap_h < rule_set.merge_gap_hours
+        ):
             level = max(new, last_active.level, key=rank)
             return EpisodeOutcome(
                 level,
@@ -92,11 +97,14 @@ def continue_episode(
                 ),
                 (
                     f"距上次过程 {last_active.episode_id} 结束仅 {gap_h} 小时，"
-                    f"不足 {rule_set.merge_gap_hours} 小时，按同一过程从严为{LEVEL_NAMES_ZH[level]}",
+                    f"不足 {rule_set.merge_gap_hours} 小时，"
+                    f"按同一过程从严为{LEVEL_NAMES_ZH[level]}",
                 ),
             )
-        episode = f"{region}:{day.isoformat()}"
-        return EpisodeOutcome(new, episode, "started", (f"episode {episode} starts",), (f"过程 {episode} 开始",))
+        started = f"{region}:{day.isoformat()}"
+        return EpisodeOutcome(
+            new, started, "started", (f"episode {started} starts",), (f"过程 {started} 开始",)
+        )
 
     held, episode = last.level, last.episode_id
     if rank(new) > rank(held):
@@ -114,18 +122,23 @@ def continue_episode(
     need = rule_set.lift_after_hours
     for candidate in LEVELS[rank(new) : rank(held)]:
         above = _next_defined(candidate, forecast)
-        clear = forecast.clear_hours.get(above, 0) if above else 0
+        if above is None:
+            continue
+        clear = forecast.clear_hours.get(above, 0)
         if clear > need:
-            status = "lifted" if candidate == "none" else "downgraded"
+            lifted = candidate == "none"
+            change = "lifted" if lifted else f"downgraded to {candidate}"
+            change_zh = "解除" if lifted else f"降为{LEVEL_NAMES_ZH[candidate]}"
             en = (
                 f"forecast stays below the {above} start condition for {clear} h "
-                f"(> {need} h): {held} {'lifted' if candidate == 'none' else 'downgraded to ' + candidate}"
+                f"(> {need} h): {held} {change}"
             )
             zh = (
                 f"预计低于{LEVEL_NAMES_ZH[above]}启动条件 {clear} 小时（超过 {need} 小时）："
-                f"{LEVEL_NAMES_ZH[held]}{'解除' if candidate == 'none' else '降为' + LEVEL_NAMES_ZH[candidate]}"
+                f"{LEVEL_NAMES_ZH[held]}{change_zh}"
             )
-            return EpisodeOutcome(candidate, episode if candidate != "none" else episode, status, (en,), (zh,))
+            status = "lifted" if lifted else "downgraded"
+            return EpisodeOutcome(candidate, episode, status, (en,), (zh,))
     clear_held = forecast.clear_hours.get(held, 0)
     return EpisodeOutcome(
         held,

@@ -500,12 +500,14 @@ def classify(
         for s in steps
     ]
     table = rule_table(rule_set, pre_alert=pre_alert)
-    return classify_arrays(aqi, primary.reshape(1, len(steps), -1), pollutants, starts, table, mode).decision(0)
+    return classify_arrays(
+        aqi, primary.reshape(1, len(steps), -1), pollutants, starts, table, mode
+    ).decision(0)
 
 
-
-
-def parse_overrides(data: Mapping[str, Any], where: str = "overrides") -> dict[str, dict[str, tuple]]:
+def parse_overrides(
+    data: Mapping[str, Any], where: str = "overrides"
+) -> dict[str, dict[str, tuple]]:
     """Regional overrides (stricter local rules) from their TOML form.
 
     Each ``[[override]]`` table names a ``region``, a ``rule_set``, a ``level``, its extra
@@ -521,7 +523,9 @@ def parse_overrides(data: Mapping[str, Any], where: str = "overrides") -> dict[s
     out: dict[str, dict[str, list]] = {}
     for i, entry in enumerate(data.get("override", [])):
         here = f"{where}: override #{i + 1}"
-        missing = [k for k in ("region", "rule_set", "level", "clauses", "source") if k not in entry]
+        missing = [
+            k for k in ("region", "rule_set", "level", "clauses", "source") if k not in entry
+        ]
         if missing:
             raise PolicyError(f"{here} lacks {', '.join(missing)}")
         rule_set = get_rule_set(entry["rule_set"])

@@ -357,7 +357,9 @@ def _day_values(daily: RegionalDaily, codes: Sequence[str]) -> dict[str, list[di
     """The ``days`` records of each region (ensembles: from the member-median statistics)."""
     data = daily.data.sel(region=list(codes))
     if daily.ensemble:
-        stats = data[[v for v in ("pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h") if v in data]]
+        stats = data[
+            [v for v in ("pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h") if v in data]
+        ]
         median = stats.median("member")
         data = xr.merge([median, daily_aqi_dataset(median, daily.standard)], compat="override")
     out: dict[str, list[dict[str, Any]]] = {}
@@ -370,9 +372,7 @@ def _day_values(daily: RegionalDaily, codes: Sequence[str]) -> dict[str, list[di
         for name, source in _DAY_FIELDS.items()
         if source in data
     }
-    fields_list = {
-        name: np.where(np.isfinite(v), v, np.nan).tolist() for name, v in fields.items()
-    }
+    fields_list = {name: np.where(np.isfinite(v), v, np.nan).tolist() for name, v in fields.items()}
     flags = {
         p: data[f"primary_{p}"].transpose("region", "date").values.tolist()
         for p in POLLUTANTS
@@ -474,11 +474,11 @@ def summarise(responses: Sequence[Mapping[str, Any]]) -> dict[str, int]:
 
 
 def _as_date(value: np.datetime64) -> dt.date:
-    return np.datetime64(value, "D").item()
+    return np.asarray(value).astype("datetime64[D]").item()  # type: ignore[no-any-return]
 
 
 def _as_datetime(value: np.datetime64) -> dt.datetime:
-    return np.datetime64(value, "s").item()
+    return np.asarray(value).astype("datetime64[s]").item()  # type: ignore[no-any-return]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -529,21 +529,28 @@ def respond(
         marked ``degraded`` [1] (our data-quality rule [I]).
     Other parameters are those of :func:`forecast_levels`.
     """
-    options = dict(
-        mode=mode,
-        pre_alert=pre_alert,
-        overrides=overrides,
-        ensemble_threshold=ensemble_threshold,
-    )
+
+    def levels_of(codes: Sequence[str]) -> dict[str, ForecastLevel]:
+        return forecast_levels(
+            daily,
+            codes,
+            day,
+            rule_set,
+            mode=mode,
+            pre_alert=pre_alert,
+            overrides=overrides,
+            ensemble_threshold=ensemble_threshold,
+        )
+
     codes = [r.code for r in regions]
-    levels = forecast_levels(daily, codes, day, rule_set, **options)
+    levels = levels_of(codes)
     all_notices = list(notices)
     if linkage_share is not None and key_regions:
         pool = list(linkage_regions) if linkage_regions is not None else codes
         missing = [c for c in pool if c not in levels]
         pool_levels = {c: levels[c].decision.level for c in pool if c in levels}
         if missing:
-            extra = forecast_levels(daily, missing, day, rule_set, **options)
+            extra = levels_of(missing)
             pool_levels |= {c: v.decision.level for c, v in extra.items()}
         all_notices += computed_notices(pool_levels, key_regions.values(), day, linkage_share)
     standard = str(daily.data["standard"].sel(date=np.datetime64(day, "ns")).item())
@@ -553,7 +560,9 @@ def respond(
         episode = None
         if prior is not None:
             last, last_active = prior.get(region.code, (None, None))
-            episode = continue_episode(region.code, day, forecast.decision, rule_set, last, last_active)
+            episode = continue_episode(
+                region.code, day, forecast.decision, rule_set, last, last_active
+            )
         linkage = (
             linkage_floor(region.code, region.parent, day, all_notices, key_regions)
             if key_regions and all_notices

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     start = args.date or today_cst()
     data = synthetic_forecast(start, days=args.days, seed=args.seed)
-    encoding = {v: {"zlib": True, "complevel": 4} for v in data.data_vars}
+    encoding: dict[str, dict[str, Any]] = {
+        str(v): {"zlib": True, "complevel": 4} for v in data.data_vars
+    }
     encoding["time"] = {"units": "hours since 1970-01-01 00:00:00", "dtype": "int64"}
     tmp = forecast_path.with_suffix(".nc.tmp")
     data.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
@@ -78,4 +81,6 @@ def _covers_tomorrow(path: Path) -> bool:
         return False
     tomorrow = dt.datetime.combine(today_cst() + dt.timedelta(days=1), dt.time())
     first_hour = np.datetime64(tomorrow - dt.timedelta(hours=8), "ns")  # 00:00 CST in UTC
-    return bool(forecast.start <= first_hour and forecast.end >= first_hour + np.timedelta64(23, "h"))
+    return bool(
+        forecast.start <= first_hour and forecast.end >= first_hour + np.timedelta64(23, "h")
+    )

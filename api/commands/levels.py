@@ -18,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--regions",
         default="builtin:key-regions",
-        help="regions GeoJSON or builtin:NAME (default builtin:key-regions; lantian regions --list)",
+        help="regions GeoJSON or builtin:NAME (default builtin:key-regions; see lantian "
+        "regions --list)",
     )
     parser.add_argument(
         "--date", type=iso_date, default=None, help="first CST day (YYYY-MM-DD); default tomorrow"
@@ -82,7 +83,9 @@ def _table(responses: list[dict]) -> str:
     ensemble = any("probabilities" in r for r in responses)
     lines = [header, "-" * len(header)]
     for r in responses:
-        aqi = " ".join(f"{d['aqi']:>3}{'*' if 'o3' in d['primary_pollutants'] else ' '}" for d in r["days"])
+        aqi = " ".join(
+            f"{d['aqi']:>3}{'*' if 'o3' in d['primary_pollutants'] else ' '}" for d in r["days"]
+        )
         probabilities = ""
         if ensemble:
             p = r["probabilities"]

@@ -37,12 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=defaults.linkage_share,
         help="share of a key region's cities at a level that links all of them (default: off)",
     )
-    parser.add_argument(
-        "--ensemble-threshold", type=float, default=defaults.ensemble_threshold
-    )
-    parser.add_argument(
-        "--min-valid-fraction", type=float, default=defaults.min_valid_fraction
-    )
+    parser.add_argument("--ensemble-threshold", type=float, default=defaults.ensemble_threshold)
+    parser.add_argument("--min-valid-fraction", type=float, default=defaults.min_valid_fraction)
     parser.set_defaults(handler=run)
 
 
@@ -71,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"invalid option: {problems}") from None
     app = create_app(settings)
     base = f"http://{settings.host}:{settings.port}"
-    print(f"Lantian serving {app.state.service.forecast.id} for {len(app.state.service.regions)} regions")
+    service = app.state.service
+    print(f"Lantian serving {service.forecast.id} for {len(service.regions)} regions")
     print(f"API: {base}/v1/response   interactive API docs: {base}/docs")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0

@@ -13,11 +13,12 @@ import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numba
+from numba import get_num_threads, prange
 
-__all__ = ["dispatch", "jit", "numba_enabled", "use_numba"]
+__all__ = ["dispatch", "get_num_threads", "jit", "numba_enabled", "prange", "use_numba"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,7 +45,8 @@ def jit(signatures: list[str] | str, *, parallel: bool = False) -> Callable[[F],
     """Compile a kernel eagerly for ``signatures`` with ``nogil`` and the on-disk cache."""
 
     def decorate(func: F) -> F:
-        return numba.njit(signatures, nogil=True, cache=True, parallel=parallel)(func)  # type: ignore[no-any-return]
+        compiled = numba.njit(signatures, nogil=True, cache=True, parallel=parallel)(func)
+        return cast(F, compiled)
 
     return decorate
 

@@ -14,10 +14,9 @@ fields.
 from __future__ import annotations
 
 import numpy as np
-from numba import get_num_threads, prange
 from numpy.typing import NDArray
 
-from engine.kernels._compile import dispatch, jit
+from engine.kernels._compile import dispatch, get_num_threads, jit, prange
 
 __all__ = ["regional_mean"]
 

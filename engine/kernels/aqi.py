@@ -32,9 +32,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange  # loop syntax only; compilation policy stays in _compile
 
-from engine.kernels._compile import dispatch, jit
+from engine.kernels._compile import dispatch, jit, prange
 
 __all__ = [
     "FLAG_ABOVE_TOP",

@@ -14,9 +14,8 @@ array are missing. NaN is missing. Sums run in float64 in time order (the numpy 
 from __future__ import annotations
 
 import numpy as np
-from numba import prange  # loop syntax only; compilation policy stays in _compile
 
-from engine.kernels._compile import dispatch, jit
+from engine.kernels._compile import dispatch, jit, prange
 
 __all__ = ["daily_max", "daily_mean", "mda8"]
 

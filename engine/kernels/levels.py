@@ -21,10 +21,9 @@ to the end of the last one for rolling windows (step 1 h, window 24 h).
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 from numpy.typing import NDArray
 
-from engine.kernels._compile import dispatch, jit
+from engine.kernels._compile import dispatch, jit, prange
 
 __all__ = ["classify_series"]
 
@@ -42,8 +41,17 @@ def _exceeds(value, counted, threshold, inclusive):  # type: ignore[no-untyped-d
 
 
 def _classify_loop(  # type: ignore[no-untyped-def]
-    aqi, counts, threshold, inclusive, hours, n_conditions, step_hours, window_hours, anchor,
-    out_clause, out_spans,
+    aqi,
+    counts,
+    threshold,
+    inclusive,
+    hours,
+    n_conditions,
+    step_hours,
+    window_hours,
+    anchor,
+    out_clause,
+    out_spans,
 ):
     n_series, n_steps = aqi.shape
     n_clauses = threshold.shape[0]

@@ -17,9 +17,8 @@ Codes (plain integers; the meaning lives in :mod:`engine.measures`):
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
-from engine.kernels._compile import dispatch, jit
+from engine.kernels._compile import dispatch, jit, prange
 
 __all__ = [
     "ACT_LIMIT",

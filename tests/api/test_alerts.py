@@ -59,7 +59,8 @@ def test_reason_names_rule_days_and_values(tmp_path):
     with client_for(tmp_path, [160, 200, 100, 100]) as client:
         body = level(client, "2026-12-01")
     assert body["reasons"][0] == (
-        "PM2.5 daily AQI > 200 forecast for 48 h (12-01, 12-02; AQI 210, 250) → orange under MEE-2024"
+        "PM2.5 daily AQI > 200 forecast for 48 h (12-01, 12-02; AQI 210, 250) → orange "
+        "under MEE-2024"
     )
     assert body["reasons_zh"][0].startswith("PM2.5 日 AQI > 200 预计持续 48 小时（12-01、12-02")
 
@@ -155,7 +156,9 @@ def test_regional_notice_raises_member_cities(tmp_path):
     assert (body["forecast_level"], body["level"]) == ("none", "orange")
     assert any("京津冀及周边" in r for r in body["reasons"])
     assert [n["key_region"] for n in listed] == ["jjj"]
-    assert unknown.status_code == 422 and "unknown key region 'atlantis'" in unknown.json()["detail"]
+    assert (
+        unknown.status_code == 422 and "unknown key region 'atlantis'" in unknown.json()["detail"]
+    )
     assert reversed_dates.status_code == 422
 
 
@@ -274,6 +277,9 @@ def test_regions_off_the_grid_are_marked_degraded(tmp_path):
     assert (by_code[CODE]["degraded"], by_code[CODE]["valid_fraction"]) == (False, 1.0)
     assert by_code["130600"]["degraded"] and by_code["130600"]["valid_fraction"] == 0.5
     assert by_code["130600"]["level"] == "orange"  # its covered half is in the episode
-    assert "only 50% of the region's area has valid forecast values" in by_code["130600"]["reasons"][-1]
+    assert (
+        "only 50% of the region's area has valid forecast values"
+        in by_code["130600"]["reasons"][-1]
+    )
     assert by_code["140100"]["degraded"] and by_code["140100"]["days"] == []
     assert by_code["140100"]["level"] == "none" and by_code["140100"]["valid_fraction"] == 0.0

@@ -69,8 +69,16 @@ def test_tomorrow_in_the_episode(client):
 def test_region_response_shape_and_values(client):
     body = client.get("/v1/regions/130100/response", params={"date": SECOND}).json()
     assert set(body) >= {
-        "region", "date", "level", "regime", "advisories", "aqi_standard", "rule_set",
-        "days", "reasons", "forecast",
+        "region",
+        "date",
+        "level",
+        "regime",
+        "advisories",
+        "aqi_standard",
+        "rule_set",
+        "days",
+        "reasons",
+        "forecast",
     }
     assert body["region"] == {"code": "130100", "name": "石家庄市"}
     day = body["days"][0]

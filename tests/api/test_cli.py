@@ -21,9 +21,12 @@ def lantian(*args: str) -> subprocess.CompletedProcess:
 def test_levels_json_for_the_demo(demo_dir):
     run = lantian(
         "levels",
-        "--forecast", str(demo_dir / "forecast.nc"),
-        "--regions", str(demo_dir / "regions.geojson"),
-        "--date", (DEMO_DATE + dt.timedelta(days=1)).isoformat(),
+        "--forecast",
+        str(demo_dir / "forecast.nc"),
+        "--regions",
+        str(demo_dir / "regions.geojson"),
+        "--date",
+        (DEMO_DATE + dt.timedelta(days=1)).isoformat(),
     )
     assert run.returncode == 0, run.stderr
     responses = json.loads(run.stdout)
@@ -35,9 +38,15 @@ def test_levels_json_for_the_demo(demo_dir):
 
 def test_levels_table(demo_dir):
     run = lantian(
-        "levels", "--forecast", str(demo_dir / "forecast.nc"),
-        "--regions", str(demo_dir / "regions.geojson"),
-        "--date", DEMO_DATE.isoformat(), "--format", "table",
+        "levels",
+        "--forecast",
+        str(demo_dir / "forecast.nc"),
+        "--regions",
+        str(demo_dir / "regions.geojson"),
+        "--date",
+        DEMO_DATE.isoformat(),
+        "--format",
+        "table",
     )
     assert run.returncode == 0, run.stderr
     assert "石家庄市" in run.stdout and run.stdout.count("\n") >= 30

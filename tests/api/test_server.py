@@ -27,10 +27,18 @@ def server(demo_dir, tmp_path_factory):
     db = tmp_path_factory.mktemp("served") / "decisions.sqlite"
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "api.cli", "serve",
-            "--forecast", str(demo_dir / "forecast.nc"),
-            "--regions", str(demo_dir / "regions.geojson"),
-            "--db", str(db), "--port", str(port),
+            sys.executable,
+            "-m",
+            "api.cli",
+            "serve",
+            "--forecast",
+            str(demo_dir / "forecast.nc"),
+            "--regions",
+            str(demo_dir / "regions.geojson"),
+            "--db",
+            str(db),
+            "--port",
+            str(port),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

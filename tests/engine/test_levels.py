@@ -75,7 +75,8 @@ def test_reason_names_rule_days_and_values():
     decision = classify(days(226, 241, 120), MEE2024)
     assert decision.regime == "pm25"
     assert decision.reasons == (
-        "PM2.5 daily AQI > 200 forecast for 48 h (12-01, 12-02; AQI 226, 241) → orange under MEE-2024",
+        "PM2.5 daily AQI > 200 forecast for 48 h (12-01, 12-02; AQI 226, 241) → orange "
+        "under MEE-2024",
     )
 
 
@@ -133,8 +134,8 @@ def test_clear_hours_count_clean_days_from_the_start():
 
 
 def test_regional_override_can_only_add_stricter_clauses():
-    from engine.levels import Condition, rule_table
     from engine.kernels.levels import classify_series
+    from engine.levels import Condition, rule_table
 
     extra = (("orange", ((Condition(200, False, 24), Condition(300, False, 24)),)),)
     table = rule_table(MEE2024, extra=extra)
@@ -163,7 +164,9 @@ def test_overrides_file_form():
     parsed = parse_overrides(data)
     assert list(parsed) == ["MEE-2024"] and list(parsed["MEE-2024"]) == ["130100"]
     with pytest.raises(PolicyError, match="override #1 lacks source"):
-        parse_overrides({"override": [{k: v for k, v in data["override"][0].items() if k != "source"}]})
+        parse_overrides(
+            {"override": [{k: v for k, v in data["override"][0].items() if k != "source"}]}
+        )
     bad = dict(data["override"][0], level="purple")
     with pytest.raises(PolicyError, match="has no level 'purple'"):
         parse_overrides({"override": [bad]})
