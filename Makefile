@@ -34,7 +34,7 @@ lint: setup
 	$(BIN)/ruff format --check engine grids forecasts api tests benchmarks
 
 bench: setup
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench,boundaries]'
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
