@@ -283,3 +283,26 @@ def test_regions_off_the_grid_are_marked_degraded(tmp_path):
     )
     assert by_code["140100"]["degraded"] and by_code["140100"]["days"] == []
     assert by_code["140100"]["level"] == "none" and by_code["140100"]["valid_fraction"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("pm25", "rules", "expected"),
+    [
+        ([160, 160, 100, 100], "MEE-2024", "orange"),  # > 200 for exactly 48 h
+        ([160, 160, 260, 100], "MEE-2024", "red"),  # 72 h > 200 and 24 h > 300
+        ([160, 160, 160, 100], "MEE-2018", "orange"),  # > 200 for exactly 72 h
+    ],
+)
+def test_rule_boundaries_through_the_cli(tmp_path, pm25, rules, expected):
+    nc, geojson = handmade.write(tmp_path, handmade.forecast(pm25))
+    run = subprocess.run(
+        [
+            sys.executable, "-m", "api.cli", "levels", "--forecast", str(nc),
+            "--regions", str(geojson), "--date", "2026-12-01", "--rules", rules,
+        ],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    (body,) = json.loads(run.stdout)
+    assert (body["level"], body["rule_set"]) == (expected, rules)
+    assert body["reasons"][0].startswith("PM2.5 daily AQI > 200 forecast for")
