@@ -128,6 +128,7 @@ def main() -> None:
             "o3_8h": (dims, np.full(shape, 60.0, np.float32)),
             "primary_pm25": (dims, primary_pm),
             "primary_o3": (dims, ~primary_pm),
+            "valid_fraction": (dims[:2], np.ones(shape[:2])),
         },
         coords={"date": dates.astype("datetime64[ns]"), "region": codes},
     ).assign_coords(standard=("date", ["HJ633-2026"] * args.days))
