@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse
 
+from api.clock import tomorrow_cst
 from api.deps import ServiceDep
 from api.registry import RegistryStore, region_plan
 from engine.errors import NotFoundError
@@ -37,7 +38,7 @@ def region_plan_route(
     and sources, the reductions [kg/day] against the required ratio of the region's
     whole-society emissions, and shortfall proposals (D first, then C, then B)."""
     region = service.region_info(code)
-    day = date or (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date() + dt.timedelta(days=1)
+    day = date or tomorrow_cst()
     regime = None
     if level is None:
         response = service.response(code, day)

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
+from api.clock import tomorrow_cst
 from api.deps import ServiceDep
 from api.schemas import AllResponses, Response
 from engine.pipeline import summarise
@@ -25,9 +26,7 @@ ModeQuery = Annotated[
 
 
 def _default_day(day: dt.date | None) -> dt.date:
-    if day is not None:
-        return day
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date() + dt.timedelta(days=1)
+    return day if day is not None else tomorrow_cst()
 
 
 @router.get("/v1/regions/{code}/response", response_model=Response)
