@@ -55,6 +55,34 @@ class Plans:
         return int(self.enterprise.shape[0])
 
 
+# Columns with one row per enterprise, and per production line (``emission_kg_h`` is 2-D).
+_ENTERPRISE_FIELDS = (
+    "credit_code",
+    "name",
+    "region",
+    "industry",
+    "grade",
+    "guarantee",
+    "guarantee_cap",
+    "positive_list",
+    "low_voc",
+    "voc_treatment",
+    "lon",
+    "lat",
+)
+_LINE_FIELDS = (
+    "line_id",
+    "process",
+    "permitted_capacity",
+    "licensed_capacity",
+    "last_year_output",
+    "capacity_unit",
+    "emission_kg_h",
+    "hours_per_day",
+    "already_stopped",
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class Registry:
     """Columnar enterprise registry.
@@ -101,33 +129,13 @@ class Registry:
 
     def __post_init__(self) -> None:
         n_ent, n_line = self.n_enterprises, self.n_lines
-        for name in (
-            "name",
-            "region",
-            "industry",
-            "grade",
-            "guarantee",
-            "guarantee_cap",
-            "positive_list",
-            "low_voc",
-            "voc_treatment",
-            "lon",
-            "lat",
-        ):
+        for name in _ENTERPRISE_FIELDS:
             if getattr(self, name).shape[0] != n_ent:
                 raise RegistryError(
                     f"registry column {name} has {getattr(self, name).shape[0]} "
                     f"rows, expected {n_ent} (one per enterprise)"
                 )
-        for name in (
-            "process",
-            "permitted_capacity",
-            "licensed_capacity",
-            "last_year_output",
-            "capacity_unit",
-            "hours_per_day",
-            "already_stopped",
-        ):
+        for name in _LINE_FIELDS:
             if getattr(self, name).shape[0] != n_line:
                 raise RegistryError(
                     f"registry column {name} has {getattr(self, name).shape[0]} "
@@ -184,33 +192,8 @@ class Registry:
             p.action[pk],
             p.value[pk],
         )
-        ent_fields = (
-            "credit_code",
-            "name",
-            "region",
-            "industry",
-            "grade",
-            "guarantee",
-            "guarantee_cap",
-            "positive_list",
-            "low_voc",
-            "voc_treatment",
-            "lon",
-            "lat",
-        )
-        line_fields = (
-            "line_id",
-            "process",
-            "permitted_capacity",
-            "licensed_capacity",
-            "last_year_output",
-            "capacity_unit",
-            "emission_kg_h",
-            "hours_per_day",
-            "already_stopped",
-        )
-        changes = {f: getattr(self, f)[keep] for f in ent_fields}
-        changes.update({f: getattr(self, f)[line_keep] for f in line_fields})
+        changes = {f: getattr(self, f)[keep] for f in _ENTERPRISE_FIELDS}
+        changes.update({f: getattr(self, f)[line_keep] for f in _LINE_FIELDS})
         return dataclasses.replace(self, line_start=new_start, plans=plans, **changes)
 
     def in_regions(self, codes: Sequence[str]) -> Registry:
