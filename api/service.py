@@ -13,11 +13,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from api.registry import read_catalogue
 from api.settings import Settings
 from api.store import DecisionStore
 from engine.errors import PolicyError
 from engine.levels import get_rule_set, parse_overrides, rule_set_for
 from engine.linkage import KeyRegionMembers, Notice
+from engine.measures import Catalogue
 from engine.pipeline import RegionalDaily, RegionRef, covered_dates, regional_daily, respond
 from forecasts.reader import Forecast, read_forecast
 from grids import RegionSet, coverage_weights, grid_from_dataset, key_regions, load_regions
@@ -37,6 +39,7 @@ class Service:
     daily: RegionalDaily
     store: DecisionStore
     overrides: dict[str, dict[str, tuple]]
+    catalogue: Catalogue | None = None
 
     @classmethod
     def load(cls, settings: Settings) -> Service:
@@ -48,7 +51,9 @@ class Service:
         log.info(
             "serving forecast %s (%s to %s) for %d regions", forecast.id, first, last, len(regions)
         )
-        return cls(settings, forecast, regions, daily, DecisionStore(settings.db), overrides)
+        catalogue = read_catalogue(settings.catalogue)
+        store = DecisionStore(settings.db)
+        return cls(settings, forecast, regions, daily, store, overrides, catalogue)
 
     def region_info(self, code: str) -> dict[str, Any]:
         """``{"code", "name", "kind", "parent"}`` of a region; NotFoundError if unknown."""

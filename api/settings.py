@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     """SQLite file of the decision store; created if absent."""
     registry: Path = Path("data/demo/registry.sqlite")
     """SQLite file of the enterprise registry (see ``lantian registry import``)."""
+    catalogue: list[Path] = []
+    """Regional measure catalogues (TOML) layered, in order, over the packaged one."""
     host: str = "127.0.0.1"
     port: int = 8000
     mode: Literal["natural", "rolling"] = "natural"

@@ -49,9 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from api.registry import RegistryStore, region_plan
-    from engine.measures import parse_catalogue, plan_csv
-    from engine.measures._catalogue import default_catalogue_text
+    from api.registry import RegistryStore, read_catalogue, region_plan
+    from engine.measures import plan_csv
 
     if not args.db.is_file():
         raise NotFoundError(
@@ -75,12 +74,7 @@ def run(args: argparse.Namespace) -> int:
                 "--regions to compute the level"
             )
         level, regime = _computed_level(args.forecast, args.regions, args.region, day)
-    catalogue = None
-    if args.catalogue:
-        texts = [default_catalogue_text()] + [p.read_text("utf-8") for p in args.catalogue]
-        catalogue = parse_catalogue(
-            *texts, names=["engine/data/measures.toml", *map(str, args.catalogue)]
-        )
+    catalogue = read_catalogue(args.catalogue or [])
     document, result = region_plan(
         RegistryStore(args.db),
         region,

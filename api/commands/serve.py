@@ -21,6 +21,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--regions", default=defaults.regions)
     parser.add_argument("--db", type=Path, default=defaults.db, help="decision store (SQLite)")
     parser.add_argument("--registry", type=Path, default=defaults.registry)
+    parser.add_argument(
+        "--catalogue",
+        type=Path,
+        action="append",
+        default=list(defaults.catalogue),
+        help="regional measure catalogue TOML layered over the packaged one (repeatable)",
+    )
     parser.add_argument("--host", default=defaults.host)
     parser.add_argument("--port", type=int, default=defaults.port)
     parser.add_argument("--mode", choices=("natural", "rolling"), default=defaults.mode)
@@ -53,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
             regions=args.regions,
             db=args.db,
             registry=args.registry,
+            catalogue=args.catalogue,
             host=args.host,
             port=args.port,
             mode=args.mode,

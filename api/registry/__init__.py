@@ -9,7 +9,7 @@
 """
 
 from api.registry._demo import import_synthetic
-from api.registry._plan import region_plan
+from api.registry._plan import read_catalogue, region_plan
 from api.registry.regions import region_baseline, region_chain, region_members
 from api.registry.store import SCHEMA_VERSION, ImportRejected, ImportSummary, RegistryStore
 from api.registry.synthetic import SyntheticRegistry, synthetic_registry
@@ -21,6 +21,7 @@ __all__ = [
     "RegistryStore",
     "SyntheticRegistry",
     "import_synthetic",
+    "read_catalogue",
     "region_baseline",
     "region_chain",
     "region_members",

@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from api.registry.regions import region_baseline, region_chain, region_members
 from api.registry.store import RegistryStore
-from engine.measures import Catalogue, PlanResult, build_plan
+from engine.errors import PolicyError
+from engine.measures import Catalogue, PlanResult, build_plan, parse_catalogue
+from engine.measures._catalogue import default_catalogue_text
 
-__all__ = ["region_plan"]
+__all__ = ["read_catalogue", "region_plan"]
+
+
+def read_catalogue(paths: Sequence[Path]) -> Catalogue | None:
+    """The packaged measure catalogue with regional TOML files layered over it, in order.
+
+    None when no file is given (the packaged catalogue is then used as it is).
+    """
+    if not paths:
+        return None
+    texts = [default_catalogue_text()]
+    for path in paths:
+        try:
+            texts.append(Path(path).read_text("utf-8"))
+        except FileNotFoundError:
+            raise PolicyError(f"measure catalogue file {path} does not exist") from None
+    return parse_catalogue(*texts, names=["engine/data/measures.toml", *map(str, paths)])
 
 
 def region_plan(

@@ -55,6 +55,7 @@ def region_plan_route(
         day,
         level,
         parents=parents,
+        catalogue=service.catalogue,
         regime=regime,
     )
     if format == "csv":

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from engine.errors import PolicyError
 from tests.api.test_registry import cement_files
 from tests.conftest import DEMO_DATE
 
@@ -222,3 +223,23 @@ def test_cli_level_from_the_forecast_matches_the_api(demo_dir, client):
     plan = json.loads(run.stdout)
     api_level = client.get("/v1/regions/130100/response", params={"date": SECOND}).json()["level"]
     assert plan["level"] == api_level and plan["region"]["name"] == "石家庄市"
+
+
+def test_api_serves_a_regional_catalogue(demo_dir, tmp_path):
+    layer = tmp_path / "hebei.toml"
+    layer.write_text('[region."130100"]\nrequired_ratio = { orange = 0.4 }\n', "utf-8")
+    settings = Settings(
+        forecast=demo_dir / "forecast.nc",
+        regions=str(demo_dir / "regions.geojson"),
+        db=tmp_path / "decisions.sqlite",
+        registry=demo_dir / "registry.sqlite",
+        catalogue=[layer],
+    )
+    with TestClient(create_app(settings)) as client:
+        plan = client.get("/v1/regions/130100/plan", params={"date": SECOND, "level": "orange"})
+        other = client.get("/v1/regions/130200/plan", params={"date": SECOND, "level": "orange"})
+    assert plan.json()["required_ratio"] == 0.4
+    assert other.json()["required_ratio"] == 0.2
+    missing = Settings(**{**settings.model_dump(), "catalogue": [tmp_path / "nope.toml"]})
+    with pytest.raises(PolicyError, match="nope.toml does not exist"):
+        create_app(missing)
