@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import ServiceDep
 from api.schemas import Episode, NoticeIn, NoticeOut
+from engine.levels import get_rule_set
 from engine.linkage import Notice
 
 router = APIRouter(tags=["episodes and linkage"])
@@ -54,4 +55,6 @@ def list_episodes(
 ) -> list[dict]:
     """Episodes of a region from the decisions issued: start, end, level history, reasons."""
     service.regions.get(code)
+    if rules is not None:
+        get_rule_set(rules)  # an unknown id is an error, not an empty list
     return service.store.episodes(code, rules, mode or service.settings.mode)

@@ -306,3 +306,13 @@ def test_rule_boundaries_through_the_cli(tmp_path, pm25, rules, expected):
     (body,) = json.loads(run.stdout)
     assert (body["level"], body["rule_set"]) == (expected, rules)
     assert body["reasons"][0].startswith("PM2.5 daily AQI > 200 forecast for")
+
+
+def test_episodes_errors(tmp_path):
+    with client_for(tmp_path, [160, 100]) as client:
+        unknown_rules = client.get(f"/v1/regions/{CODE}/episodes", params={"rules": "NOPE"})
+        unknown_region = client.get("/v1/regions/999999/episodes")
+        none_yet = client.get(f"/v1/regions/{CODE}/episodes")
+    assert unknown_rules.status_code == 422 and "unknown rule set 'NOPE'" in unknown_rules.text
+    assert unknown_region.status_code == 404
+    assert none_yet.status_code == 200 and none_yet.json() == []
