@@ -10,7 +10,8 @@ silent.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import weakref
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
@@ -22,6 +23,20 @@ if TYPE_CHECKING:  # engine depends on grids for types only
     from grids import CoverageWeights
 
 __all__ = ["regional_mean"]
+
+# the kernel's streaming layout of each set of weights, built on first use and kept as long as
+# the weights live (weights are immutable: a new weighting is a new object)
+_RUNS: weakref.WeakKeyDictionary[Any, kernels.CellRuns] = weakref.WeakKeyDictionary()
+
+
+def _cell_runs(weights: CoverageWeights) -> kernels.CellRuns:
+    try:
+        return _RUNS[weights]
+    except KeyError:
+        runs = _RUNS[weights] = kernels.cell_runs(*weights.kernel_arrays())
+        return runs
+    except TypeError:  # weights that cannot be weakly referenced: built on every call
+        return kernels.cell_runs(*weights.kernel_arrays())
 
 
 def regional_mean(field: xr.DataArray, weights: CoverageWeights) -> xr.Dataset:
@@ -63,13 +78,16 @@ def regional_mean(field: xr.DataArray, weights: CoverageWeights) -> xr.Dataset:
     if check is not None:
         check(field)
     indptr, indices, data = weights.kernel_arrays()
+    runs = _cell_runs(weights)
     total = weights.reference_weight
     dtype = field.dtype if field.dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
     def reduce(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lead = values.shape[:-2]
         flat = values.reshape(-1, values.shape[-2] * values.shape[-1])
-        mean, valid = kernels.regional_mean(flat.astype(dtype, copy=False), indptr, indices, data)
+        mean, valid = kernels.regional_mean(
+            flat.astype(dtype, copy=False), indptr, indices, data, runs=runs
+        )
         with np.errstate(invalid="ignore", divide="ignore"):
             fraction = np.where(total > 0, valid / np.where(total > 0, total, 1.0), 0.0)
             fraction = np.minimum(fraction, 1.0)

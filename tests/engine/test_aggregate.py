@@ -42,9 +42,52 @@ def test_kernel_matches_numpy_twin(dtype, nbatch, ncell, nregion, nan_share):
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(mean, mean_np, rtol=rtol, err_msg=f"seed {seed}")
     np.testing.assert_allclose(weight, weight_np, rtol=1e-12, err_msg=f"seed {seed}")
-    for block in (1, 3, 64):
-        again, _ = kernels.regional_mean(*args, block=block)
+    # rows split into any number of parallel shares (short tiles included): the same bits
+    runs = kernels.cell_runs(*args[1:])
+    for chunks in (1, 3, 64):
+        again, again_weight = kernels.regional_mean(*args, runs=runs, chunks=chunks)
         np.testing.assert_array_equal(again, mean)
+        np.testing.assert_array_equal(again_weight, weight)
+
+
+def test_kernel_runs_of_unsorted_and_duplicate_cells():
+    # runs form only where a region's cells are consecutive; any other order still counts
+    seed = np.random.SeedSequence().entropy % 2**32
+    rng = np.random.default_rng(seed)
+    ncell, nregion = 40, 6
+    counts = rng.integers(0, 15, nregion)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    indices = rng.integers(0, ncell, indptr[-1]).astype(np.int64)  # unsorted, repeats
+    indices[: min(5, indices.size)] = np.arange(3, 3 + min(5, indices.size))
+    weights = rng.random(indptr[-1])
+    values = rng.normal(50, 20, (19, ncell))
+    values[rng.random(values.shape) < 0.2] = np.nan
+    mean, weight = kernels.regional_mean(values, indptr, indices, weights)
+    with use_numba(False):
+        mean_np, weight_np = kernels.regional_mean(values, indptr, indices, weights)
+    np.testing.assert_allclose(mean, mean_np, rtol=1e-12, err_msg=f"seed {seed}")
+    np.testing.assert_allclose(weight, weight_np, rtol=1e-12, err_msg=f"seed {seed}")
+
+
+def test_cell_runs_regroup_every_weight_once():
+    indptr = np.array([0, 4, 6, 6, 9], dtype=np.int64)
+    indices = np.array([2, 3, 4, 8, 0, 1, 1, 2, 9], dtype=np.int64)
+    weights = np.arange(1.0, 10.0)
+    runs = kernels.cell_runs(indptr, indices, weights)
+    # by first cell: r1 [0, 1], r3 [1, 2], r0 [2, 3, 4], r0 [8], r3 [9]
+    np.testing.assert_array_equal(runs.start, [0, 1, 2, 8, 9])
+    np.testing.assert_array_equal(runs.region, [1, 3, 0, 0, 3])
+    np.testing.assert_array_equal(runs.ptr, [0, 2, 4, 7, 8, 9])
+    np.testing.assert_array_equal(runs.weights, [5, 6, 7, 8, 1, 2, 3, 4, 9])
+    np.testing.assert_array_equal(runs.run_weight, [11, 15, 6, 4, 9])
+    assert runs.nregion == 4
+
+
+def test_kernel_refuses_runs_of_other_weights():
+    values, indptr, indices, weights = random_case(0, np.float64, 3, 20, 4, 0.0)
+    other = kernels.cell_runs(*random_case(0, np.float64, 3, 20, 5, 0.0)[1:])
+    with pytest.raises(ValueError, match="runs were built for 5 regions"):
+        kernels.regional_mean(values, indptr, indices, weights, runs=other)
 
 
 def test_kernel_hand_made_nan_renormalisation():
