@@ -41,11 +41,27 @@ def use_numba(enabled: bool) -> Iterator[None]:
         _enabled = previous
 
 
-def jit(signatures: list[str] | str, *, parallel: bool = False) -> Callable[[F], F]:
-    """Compile a kernel eagerly for ``signatures`` with ``nogil`` and the on-disk cache."""
+_NAN_UNSAFE = frozenset({"fast", "nnan", "ninf"})
+
+
+def jit(
+    signatures: list[str] | str, *, parallel: bool = False, fastmath: frozenset[str] = frozenset()
+) -> Callable[[F], F]:
+    """Compile a kernel eagerly for ``signatures`` with ``nogil`` and the on-disk cache.
+
+    ``fastmath`` names LLVM fast-math flags (e.g. ``{"contract"}`` to fuse multiply-adds); the
+    flags that let LLVM assume no NaN or infinity are refused, since kernels test for NaN.
+    """
+    if fastmath & _NAN_UNSAFE:
+        raise ValueError(
+            f"fastmath flags {sorted(fastmath & _NAN_UNSAFE)} would let LLVM drop NaN tests; "
+            "name only flags such as 'contract', 'reassoc', 'nsz', 'arcp', 'afn'"
+        )
 
     def decorate(func: F) -> F:
-        compiled = numba.njit(signatures, nogil=True, cache=True, parallel=parallel)(func)
+        compiled = numba.njit(
+            signatures, nogil=True, cache=True, parallel=parallel, fastmath=set(fastmath) or False
+        )(func)
         return cast(F, compiled)
 
     return decorate

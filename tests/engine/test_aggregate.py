@@ -186,3 +186,12 @@ def test_valid_fraction_counts_the_part_of_a_region_off_the_grid():
     np.testing.assert_allclose(out["pm25"].values, 7.0)
     np.testing.assert_allclose(out["valid_fraction"].values[0], 0.5, rtol=1e-3)
     np.testing.assert_array_equal(out["valid_fraction"].values[1], 1.0)
+
+
+def test_fastmath_flags_that_drop_nan_tests_are_refused():
+    # the kernel fuses multiply-adds but must still see NaN cells
+    from engine.kernels._compile import jit
+
+    for flags in ({"nnan"}, {"fast"}, {"contract", "ninf"}):
+        with pytest.raises(ValueError, match="drop NaN tests"):
+            jit("f8(f8)", fastmath=frozenset(flags))
