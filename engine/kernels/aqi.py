@@ -14,11 +14,16 @@ becomes 101), so the kernel works on the float's exact value in integer arithmet
 
 Breakpoints are integers (checked where the tables are loaded); ``ΔI ≤ 256``.
 
-Large arrays take a vectorised threaded pass in float64 that carries a certificate: its IAQI is
-within ~1e-13 of the exact value, so it is final unless it lies within 1e-9 of an integer (or the
-input-rounding product within 1e-9 of a half); those few elements are flagged and recomputed by
-the integer path in a second pass. Small arrays (scalars, regional series) use the integer path
-only. Both are tested against a rational oracle.
+Large arrays take one threaded pass over chunks. Each chunk first runs a vectorised float64
+loop with a certificate: the segment's slope and intercept are picked by comparisons (no
+gathers, no division) and ``slope · x + intercept`` is within ~1e-10 of the exact IAQI
+(:func:`_fast_tables` checks the bound for the table). Without input rounding that value is
+final unless it lies within 1e-9 of an integer; with input rounding ``x`` is an integer, whose
+exact IAQI is an integer or at least ``1 / ΔBP`` above one, so the ceiling of the value lowered
+by 2⁻²⁰ is exact, and only a scaled product within 1e-9 of a half (CO) is uncertain. The few
+uncertain elements are flagged and recomputed by the integer path while the chunk is still in
+cache. Small arrays (scalars, regional series) use the integer path only. Both are tested
+against a rational oracle.
 
 Output codes: IAQI ``>= 0``, or :data:`MISSING` (-1). ``flags`` tells why: :data:`FLAG_OK`,
 :data:`FLAG_MISSING` (NaN input), :data:`FLAG_NEGATIVE` (negative input, invalid),
@@ -30,6 +35,7 @@ the top, no rule in the standard: the caller's choice, IAQI 500 or missing).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -107,9 +113,13 @@ def _signatures() -> list[str]:
     ]
 
 
-_NEAR = 1e-9  # float results this close to an integer (or a half) take the exact path
+_NEAR = 1e-9  # float IAQIs of a non-integer C this close to an integer take the exact path
+_SHIFT = 2.0**-20  # float IAQIs of an integer (rounded) C are lowered by this before ceil
 _EXACT = 7  # temporary flag: recompute this element on the exact path
-_CHUNK = 16384  # values per parallel task
+_CHUNK = 16384  # values per parallel task: the fix-up finds its chunk still in cache
+_MAX_BREAKPOINTS = 8  # the fast pass unrolls its segment search for tables up to this size
+_MAX_TERMS = 2.0**20  # certificate: bound on the terms of the float IAQI (_fast_tables)
+_MAX_GAP = 2.0**18  # certificate: bound on a breakpoint gap in rounded units (1 / _SHIFT / 4)
 
 
 @jit(["UniTuple(int64, 2)(float64, int64[::1], int64[::1], int64, int64, int64)"])
@@ -151,18 +161,31 @@ def _exact_one(c, breakpoints, levels, scale, over_range, above_top):  # pragma:
     return above_top, 5
 
 
-@jit(
-    [
-        f"void({t}[::1], int64[::1], int64[::1], int64, int64, int64, int32[::1], int8[::1], "
-        "int64, int64)"
-        for t in ("float32", "float64")
-    ]
-)
-def _fix_up(
-    concentration, breakpoints, levels, scale, over_range, above_top, out, flags, lo, hi
+@jit(_signatures())
+def _iaqi_small(
+    concentration, breakpoints, levels, scale, over_range, above_top, out, flags
 ):  # pragma: no cover - compiled
-    """Recompute the elements ``lo … hi-1`` flagged uncertain, in integer arithmetic."""
-    for i in range(lo, hi):
+    """Few values (scalars, regional series): integer arithmetic only, no threads."""
+    for i in range(concentration.shape[0]):
+        c = np.float64(concentration[i])
+        if c != c:
+            out[i] = -1
+            flags[i] = 1
+        elif c < 0.0:
+            out[i] = -1
+            flags[i] = 2
+        else:
+            value, flag = _exact_one(c, breakpoints, levels, scale, over_range, above_top)
+            out[i] = value
+            flags[i] = flag
+
+
+@jit(_signatures())
+def _fix_up(
+    concentration, breakpoints, levels, scale, over_range, above_top, out, flags
+):  # pragma: no cover - compiled
+    """Recompute the elements flagged uncertain by the fast pass, in integer arithmetic."""
+    for i in range(concentration.shape[0]):
         if flags[i] == _EXACT:
             value, flag = _exact_one(
                 np.float64(concentration[i]), breakpoints, levels, scale, over_range, above_top
@@ -171,88 +194,170 @@ def _fix_up(
             flags[i] = flag
 
 
+_PLAIN, _INTEGER, _TENTHS = 0, 1, 2  # input rounding of the fast pass: none, C, C · scale
+
+
+def _make_fast_pass(mode: int) -> Callable[..., int]:
+    """The certified float64 pass for one input-rounding ``mode``, compiled for it."""
+
+    @jit(
+        [
+            f"int64({t}[::1], float64[::1], float64[::1], float64[::1], float64, float64, "
+            "float64, float64, int32[::1], int8[::1])"
+            for t in ("float32", "float64")
+        ]
+    )
+    def fast_pass(
+        concentration, bounds, slopes, intercepts, scale, top, over_value, over_flag, out, flags
+    ):  # pragma: no cover - compiled
+        """Certified float64 IAQI of a chunk; returns how many elements it flagged _EXACT.
+
+        One short branch-free loop that vectorises (``mode`` is a compile-time constant):
+        ``x`` is the concentration (_PLAIN), rounded to an integer (_INTEGER) or scaled by
+        ``scale`` and rounded (_TENTHS), half-to-even; the segment's slope and intercept are
+        selected by comparisons with the breakpoints (``bounds``, in units of ``x``) and
+        ``v = slope · x + intercept`` is within ``_NEAR / 8`` of the exact IAQI
+        (:func:`_fast_tables`). An integer ``x`` needs no flag: its exact IAQI is an integer
+        or at least ``1 / ΔBP > 4 · _SHIFT`` above one, so ``ceil(v - _SHIFT)`` is its
+        ceiling. Otherwise _PLAIN flags a ``v`` within ``_NEAR`` of an integer. _TENTHS
+        flags ``C · scale`` within ``_NEAR`` of a half: only there could the float product
+        round the other way than the exact one.
+        """
+        b1, b2, b3, b4, b5, b6 = bounds[1], bounds[2], bounds[3], bounds[4], bounds[5], bounds[6]
+        k0, k1, k2, k3 = slopes[0], slopes[1], slopes[2], slopes[3]
+        k4, k5, k6 = slopes[4], slopes[5], slopes[6]
+        a0, a1, a2, a3 = intercepts[0], intercepts[1], intercepts[2], intercepts[3]
+        a4, a5, a6 = intercepts[4], intercepts[5], intercepts[6]
+        uncertain = 0
+        for i in range(concentration.shape[0]):
+            c = np.float64(concentration[i])
+            y = c * scale if mode == _TENTHS else c
+            x = c if mode == _PLAIN else np.rint(y)
+            k, a = k0, a0
+            if x > b1:
+                k, a = k1, a1
+            if x > b2:
+                k, a = k2, a2
+            if x > b3:
+                k, a = k3, a3
+            if x > b4:
+                k, a = k4, a4
+            if x > b5:
+                k, a = k5, a5
+            if x > b6:
+                k, a = k6, a6
+            v = k * x + a
+            above = x > top
+            if mode == _PLAIN:
+                # an integer C (station data, zeros) is certified like a rounded one
+                integral = x == np.rint(x)
+                r = np.ceil(v - (_SHIFT if integral else 0.0))
+                gap = r - v
+                unsure = (gap < _NEAR) | (gap > 1.0 - _NEAR)
+                unsure = unsure and not (integral or above)
+            else:
+                r = np.ceil(v - _SHIFT)
+                unsure = mode == _TENTHS and abs(abs(y - x) - 0.5) < _NEAR * (1.0 + y)
+            value = over_value if above else r  # selects: v may be NaN or inf above the top
+            flag = over_flag if above else 0.0
+            flag = np.float64(_EXACT) if unsure else flag
+            negative = c < 0.0
+            missing = c != c
+            value = -1.0 if (missing or negative) else value
+            flag = 2.0 if negative else flag
+            flag = 1.0 if missing else flag
+            out[i] = np.int32(value)
+            flags[i] = np.int8(flag)
+            uncertain += flag == _EXACT
+        return uncertain
+
+    return fast_pass
+
+
+_fast_plain = _make_fast_pass(_PLAIN)
+_fast_integer = _make_fast_pass(_INTEGER)
+_fast_tenths = _make_fast_pass(_TENTHS)
+
+
+@jit(["Tuple((float64[::1], float64[::1], float64[::1], boolean))(int64[::1], int64[::1], int64)"])
+def _fast_tables(breakpoints, levels, scale):  # pragma: no cover - compiled
+    """Breakpoints (in units of the rounded input), slopes and intercepts of the fast pass,
+    and whether its certificate holds for this table.
+
+    A table shorter than 8 breakpoints repeats its top; its last slope carries on (selected
+    only above the top, where the value is replaced). With ``u = 2⁻⁵³`` and ``x`` exact and
+    in the segment, the float ``slope · x + intercept`` is within
+    ``u · (4 · |slope| · BP_hi + |intercept| + I_max)`` (plus ``O(u²)``) of the exact IAQI:
+    below ``_NEAR / 8`` while those terms stay below ``_MAX_TERMS``. Gaps between breakpoints
+    below ``_MAX_GAP`` keep a non-integer exact IAQI of an integer ``x`` at least
+    ``4 · _SHIFT`` above an integer. Other tables (more than 8 breakpoints, not increasing,
+    terms too large) take the integer path.
+    """
+    n_bp = breakpoints.shape[0]
+    sc = np.float64(max(scale, 1))
+    bounds = np.zeros(_MAX_BREAKPOINTS)
+    slopes = np.zeros(_MAX_BREAKPOINTS - 1)
+    intercepts = np.zeros(_MAX_BREAKPOINTS - 1)
+    if not 2 <= n_bp <= _MAX_BREAKPOINTS:
+        return bounds, slopes, intercepts, False
+    level_max = 0.0
+    for t in range(n_bp):
+        level_max = max(level_max, abs(np.float64(levels[t])))
+        if t > 0 and not breakpoints[t] > breakpoints[t - 1]:
+            return bounds, slopes, intercepts, False
+    for t in range(_MAX_BREAKPOINTS):
+        bounds[t] = breakpoints[min(t, n_bp - 1)] * sc
+    certified = True
+    for t in range(_MAX_BREAKPOINTS - 1):
+        u = min(t, n_bp - 2)
+        lo = breakpoints[u] * sc
+        hi = breakpoints[u + 1] * sc
+        slopes[t] = (levels[u + 1] - levels[u]) / (hi - lo)
+        intercepts[t] = levels[u] - slopes[t] * lo
+        terms = 4.0 * abs(slopes[t]) * hi + abs(intercepts[t]) + level_max
+        certified = certified and terms < _MAX_TERMS and hi - lo < _MAX_GAP
+    return bounds, slopes, intercepts, certified
+
+
 def _iaqi_loops(
     concentration, breakpoints, levels, scale, over_range, above_top, out, flags
 ):  # pragma: no cover - compiled
-    # Pass 1 is branch-free so that it vectorises: float64 with a certificate. The segment is
-    # found by comparisons and its bounds and slope by selects (no gathers); the
-    # float IAQI is within ~1e-13 of the exact one, so unless it lies within _NEAR of an
-    # integer (of a half, for the input rounding) its ceiling (rounding) is the exact one.
-    # Pass 2 recomputes the rare uncertain elements in integer arithmetic.
-    n_seg = breakpoints.shape[0] - 1
-    sc = np.float64(max(scale, 1))
-    bp = np.empty(8)
-    lv = np.empty(8)
-    for t in range(8):
-        u = min(t, n_seg)  # columns shorter than 8 repeat their top: zero-width segments
-        bp[t] = breakpoints[u] * sc
-        lv[t] = levels[u]
-    sl = np.zeros(8)
-    for t in range(7):
-        if bp[t + 1] > bp[t]:
-            sl[t] = (lv[t + 1] - lv[t]) / (bp[t + 1] - bp[t])
-    b0, b1, b2, b3, b4, b5, b6, b7 = bp[0], bp[1], bp[2], bp[3], bp[4], bp[5], bp[6], bp[7]
-    l0, l1, l2, l3, l4, l5, l6, l7 = lv[0], lv[1], lv[2], lv[3], lv[4], lv[5], lv[6], lv[7]
-    k0, k1, k2, k3, k4, k5, k6 = sl[0], sl[1], sl[2], sl[3], sl[4], sl[5], sl[6]
-    top = bp[n_seg]
-    if over_range >= 0:
-        over_value, over_flag = np.float64(over_range), np.float64(4)
-    elif over_range == -1:
-        over_value, over_flag = np.float64(-1), np.float64(3)
-    else:
-        over_value, over_flag = np.float64(above_top), np.float64(5)
-    rounding = scale > 0
-    fine = np.float64(scale > 1)
-    certify = np.float64(scale == 0)
+    # Each parallel task runs the vectorised certified pass on a chunk, then (rarely) the
+    # integer fix-up of the chunk's uncertain elements while they are still in cache: one
+    # pass over memory, one thread start. The chunk work lives in separate functions called
+    # on slices (a loop nested in the prange body lost updates in numba's parfor lowering).
     n = concentration.shape[0]
-    for i in prange(n):
-        c = np.float64(concentration[i])
-        y = c * sc
-        x = np.rint(y) if rounding else y
-        lo = b0
-        base = l0
-        slope = k0
-        d_bp = b1 - b0
-        d_lv = l1 - l0
-        if x > b1:
-            lo, base, slope, d_bp, d_lv = b1, l1, k1, b2 - b1, l2 - l1
-        if x > b2:
-            lo, base, slope, d_bp, d_lv = b2, l2, k2, b3 - b2, l3 - l2
-        if x > b3:
-            lo, base, slope, d_bp, d_lv = b3, l3, k3, b4 - b3, l4 - l3
-        if x > b4:
-            lo, base, slope, d_bp, d_lv = b4, l4, k4, b5 - b4, l5 - l4
-        if x > b5:
-            lo, base, slope, d_bp, d_lv = b5, l5, k5, b6 - b5, l6 - l5
-        if x > b6:
-            lo, base, slope, d_bp, d_lv = b6, l6, k6, b7 - b6, l7 - l6
-        if rounding:  # integers: the correctly rounded quotient has the exact ceiling
-            v = np.true_divide(d_lv * (x - lo), d_bp)  # ufunc: no zero check, vectorises
-        else:
-            v = slope * (x - lo)
-        r = np.ceil(v)
-        above = x > top
-        tie = fine > 0.0 and abs(abs(y - x) - 0.5) < _NEAR * (1.0 + y)
-        near = certify > 0.0 and ((r - v < _NEAR) | (v - (r - 1.0) < _NEAR))
-        value = over_value if above else base + r  # selects: v may be NaN above the top
-        flag = over_flag if above else 0.0
-        flag = np.float64(_EXACT) if (tie or (near and not above)) else flag
-        negative = c < 0.0
-        missing = c != c
-        value = -1.0 if (missing or negative) else value
-        flag = 2.0 if negative else flag
-        flag = 1.0 if missing else flag
-        out[i] = np.int32(value)
-        flags[i] = np.int8(flag)
-    # The fix-up is its own parallel loop: called inside a chunked version of the loop above
-    # it lost updates (numba parfor lowering), and a flat loop above vectorises better.
     n_chunks = (n + _CHUNK - 1) // _CHUNK
+    sc = np.float64(max(scale, 1))
+    bounds, slopes, intercepts, fast = _fast_tables(breakpoints, levels, scale)
+    if over_range >= 0:
+        over_value, over_flag = np.float64(over_range), 4.0
+    elif over_range == -1:
+        over_value, over_flag = -1.0, 3.0
+    else:
+        over_value, over_flag = np.float64(above_top), 5.0
+    top = bounds[breakpoints.shape[0] - 1] if fast else 0.0
     for chunk in prange(n_chunks):
         lo = chunk * _CHUNK
         hi = min(lo + _CHUNK, n)
-        _fix_up(
-            concentration, breakpoints, levels, scale, over_range, above_top, out, flags, lo, hi
-        )
+        c, o, f = concentration[lo:hi], out[lo:hi], flags[lo:hi]
+        uncertain = 0
+        if not fast:
+            _iaqi_small(c, breakpoints, levels, scale, over_range, above_top, o, f)
+        elif scale == 0:
+            uncertain = _fast_plain(
+                c, bounds, slopes, intercepts, sc, top, over_value, over_flag, o, f
+            )
+        elif scale == 1:
+            uncertain = _fast_integer(
+                c, bounds, slopes, intercepts, sc, top, over_value, over_flag, o, f
+            )
+        else:
+            uncertain = _fast_tenths(
+                c, bounds, slopes, intercepts, sc, top, over_value, over_flag, o, f
+            )
+        if uncertain:
+            _fix_up(c, breakpoints, levels, scale, over_range, above_top, o, f)
 
 
 def _iaqi_numpy(
@@ -317,25 +422,6 @@ def _iaqi_numpy(
 
 
 _iaqi_parallel = jit(_signatures(), parallel=True)(_iaqi_loops)
-
-
-@jit(_signatures())
-def _iaqi_small(
-    concentration, breakpoints, levels, scale, over_range, above_top, out, flags
-):  # pragma: no cover - compiled
-    """Few values (scalars, regional series): integer arithmetic only, no threads."""
-    for i in range(concentration.shape[0]):
-        c = np.float64(concentration[i])
-        if c != c:
-            out[i] = -1
-            flags[i] = 1
-        elif c < 0.0:
-            out[i] = -1
-            flags[i] = 2
-        else:
-            value, flag = _exact_one(c, breakpoints, levels, scale, over_range, above_top)
-            out[i] = value
-            flags[i] = flag
 
 
 _PARALLEL_FROM = 4096  # below this many values, starting threads costs more than it saves

@@ -105,6 +105,25 @@ def test_array_iaqi_equals_the_oracle(batch, numba):
     assert got.tolist() == [oracle(pollutant, float(v), standard) for v in values]
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(cases(), min_size=1, max_size=40), st.integers(0, 40))
+def test_threaded_kernel_equals_the_oracle(batch, offset):
+    # the batch straddles a chunk boundary of the threaded kernel: fast pass + in-chunk fix-up
+    standard, pollutant, _ = batch[0]
+    dtype = type(batch[0][2])
+    values = np.array([v for *_, v in batch], dtype=dtype)
+    field = np.full(kernel._CHUNK + 64, np.nan, dtype)
+    start = kernel._CHUNK - offset
+    field[start : start + values.size] = values
+    bp, lv, scale, over = aqi._column(pollutant, aqi.get_standard(standard))
+    got = np.empty(field.size, np.int32)
+    flags = np.empty(field.size, np.int8)
+    kernel._iaqi_parallel(field, bp, lv, scale, over, 500, got, flags)
+    expected = [oracle(pollutant, float(v), standard) for v in values]
+    assert got[start : start + values.size].tolist() == expected
+    assert (np.delete(got, np.s_[start : start + values.size]) == kernel.MISSING).all()
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.sampled_from(PAIRS),
