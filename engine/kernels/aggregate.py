@@ -33,6 +33,7 @@ class CellRuns(NamedTuple):
 
     Run ``i`` covers cells ``start[i] .. start[i] + ptr[i + 1] - ptr[i] - 1`` of region
     ``region[i]`` with weights ``weights[ptr[i]:ptr[i + 1]]``; ``run_weight[i]`` is their sum.
+    A field must have at least ``ncell`` cells (one past the last cell of any run).
     """
 
     start: NDArray[np.int64]
@@ -41,6 +42,7 @@ class CellRuns(NamedTuple):
     weights: NDArray[np.float64]
     run_weight: NDArray[np.float64]
     nregion: int
+    ncell: int
 
 
 def cell_runs(
@@ -77,13 +79,15 @@ def cell_runs(
     run_weights = np.ascontiguousarray(weights[take])
     run_weight = np.zeros(first.size)
     np.add.at(run_weight, np.repeat(np.arange(first.size), length), run_weights)
+    start = np.ascontiguousarray(indices[first[order]])
     return CellRuns(
-        start=np.ascontiguousarray(indices[first[order]]),
+        start=start,
         ptr=ptr,
         region=np.ascontiguousarray(region[first[order]]),
         weights=run_weights,
         run_weight=run_weight,
         nregion=nregion,
+        ncell=int((start + length).max()) if start.size else 0,
     )
 
 
@@ -237,6 +241,11 @@ def regional_mean(
         raise ValueError(
             f"runs were built for {runs.nregion} regions but the weights have {nregion}: "
             "build them with cell_runs(indptr, indices, weights)"
+        )
+    if values.shape[1] < runs.ncell:  # the kernel does not check its loads
+        raise ValueError(
+            f"the weights reach cell {runs.ncell - 1} but the field has {values.shape[1]} "
+            "cells: pass the field flattened on the grid the weights were built for"
         )
     nchunk = min(chunks if chunks > 0 else get_num_threads(), nbatch)
     _regional_mean_numba(

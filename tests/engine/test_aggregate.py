@@ -83,11 +83,28 @@ def test_cell_runs_regroup_every_weight_once():
     assert runs.nregion == 4
 
 
-def test_kernel_refuses_runs_of_other_weights():
+def test_kernel_refuses_runs_of_other_weights_or_a_short_field():
     values, indptr, indices, weights = random_case(0, np.float64, 3, 20, 4, 0.0)
     other = kernels.cell_runs(*random_case(0, np.float64, 3, 20, 5, 0.0)[1:])
     with pytest.raises(ValueError, match="runs were built for 5 regions"):
         kernels.regional_mean(values, indptr, indices, weights, runs=other)
+    runs = kernels.cell_runs(indptr, indices, weights)
+    assert runs.ncell == indices.max() + 1
+    with pytest.raises(ValueError, match=f"reach cell {indices.max()} but the field has 5"):
+        kernels.regional_mean(values[:, :5], indptr, indices, weights, runs=runs)
+
+
+def test_kernel_regions_without_cells():
+    values = np.array([[1.0, 2.0], [3.0, np.nan]], dtype=np.float32)
+    indptr = np.array([0, 0, 1, 1], dtype=np.int64)
+    indices = np.array([1], dtype=np.int64)
+    mean, weight = kernels.regional_mean(values, indptr, indices, np.array([0.5]))
+    np.testing.assert_array_equal(weight, [[0.0, 0.5, 0.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(mean, [[np.nan, 2.0, np.nan], [np.nan] * 3])
+    empty = (np.zeros(3, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+    assert kernels.cell_runs(*empty).ncell == 0
+    mean, weight = kernels.regional_mean(values, *empty)
+    assert np.isnan(mean).all() and mean.shape == (2, 2) and (weight == 0).all()
 
 
 def test_kernel_hand_made_nan_renormalisation():
