@@ -210,7 +210,7 @@ def _make_fast_pass(mode: int) -> Callable[..., int]:
     def fast_pass(
         concentration, bounds, slopes, intercepts, scale, top, over_value, over_flag, out, flags
     ):  # pragma: no cover - compiled
-        """Certified float64 IAQI of a chunk; returns how many elements it flagged _EXACT.
+        """Certified float64 IAQI of a chunk; returns > 0 if it flagged an element _EXACT.
 
         One short branch-free loop that vectorises (``mode`` is a compile-time constant):
         ``x`` is the concentration (_PLAIN), rounded to an integer (_INTEGER) or scaled by
@@ -252,9 +252,7 @@ def _make_fast_pass(mode: int) -> Callable[..., int]:
                 # an integer C (station data, zeros) is certified like a rounded one
                 integral = x == np.rint(x)
                 r = np.ceil(v - (_SHIFT if integral else 0.0))
-                gap = r - v
-                unsure = (gap < _NEAR) | (gap > 1.0 - _NEAR)
-                unsure = unsure and not (integral or above)
+                unsure = abs(v - np.rint(v)) < _NEAR and not (integral or above)
             else:
                 r = np.ceil(v - _SHIFT)
                 unsure = mode == _TENTHS and abs(abs(y - x) - 0.5) < _NEAR * (1.0 + y)
@@ -268,7 +266,7 @@ def _make_fast_pass(mode: int) -> Callable[..., int]:
             flag = 1.0 if missing else flag
             out[i] = np.int32(value)
             flags[i] = np.int8(flag)
-            uncertain += flag == _EXACT
+            uncertain += unsure  # may count invalid inputs too: only a trigger
         return uncertain
 
     return fast_pass
