@@ -25,7 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
-from engine.aqi import _data
+from engine.aqi._standards import _data
 from engine.errors import ForecastError
 from engine.kernels import daily as _kernel
 
