@@ -15,12 +15,17 @@ __all__ = [
     "EpisodeRef",
     "ForecastIdentity",
     "Health",
+    "Level",
     "NoticeIn",
     "NoticeOut",
     "RegionInfo",
     "RegionRef",
     "Response",
 ]
+
+
+Level = Literal["none", "pre_alert", "yellow", "orange", "red"]
+"""A response level as the API accepts it: ``engine.levels.LEVELS`` (a test keeps them equal)."""
 
 
 class RegionRef(BaseModel):

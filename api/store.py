@@ -22,8 +22,6 @@ from engine.linkage import Notice
 
 __all__ = ["SCHEMA_VERSION", "DecisionStore"]
 
-_LEVEL_ORDER = LEVELS
-
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -225,7 +223,7 @@ class DecisionStore:
                 episode["end"], episode["active"] = row["date"], False
             else:
                 episode["end"], episode["active"] = None, True
-                if _LEVEL_ORDER.index(row["level"]) > _LEVEL_ORDER.index(episode["max_level"]):
+                if LEVELS.index(row["level"]) > LEVELS.index(episode["max_level"]):
                     episode["max_level"] = row["level"]
             episode["history"].append(
                 {

@@ -123,9 +123,6 @@ class DayAQI:
     aqi: int | None
     primary_pollutants: tuple[str, ...]
 
-    def label(self) -> str:
-        return self.date.strftime("%m-%d")
-
 
 @dataclasses.dataclass(frozen=True)
 class WindowAQI:
@@ -134,9 +131,6 @@ class WindowAQI:
     start: dt.datetime
     aqi: int | None
     primary_pollutants: tuple[str, ...]
-
-    def label(self) -> str:
-        return self.start.strftime("%m-%d %H:%M")
 
 
 Step = DayAQI | WindowAQI

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -129,14 +128,19 @@ class RegionalDaily:
         valid = (self.data["aqi"] >= 0).any(other).values
         return [_as_date(d) for d, ok in zip(self.data["date"].values, valid, strict=True) if ok]
 
-    @functools.cached_property
+    @property
     def rolling(self) -> xr.Dataset:
         """AQI of every 24-h window ``([member,] region, window)``, one window per hour.
 
         Each window is scored like a natural day (same validity rules, MDA8 from the 8-h
         windows inside it, the standard in force on its start date); ``window`` holds the CST
-        start of the window.
+        start of the window. Computed once.
         """
+        if "rolling" not in self._cache:
+            self._cache["rolling"] = self._rolling()
+        return self._cache["rolling"]  # type: ignore[no-any-return]
+
+    def _rolling(self) -> xr.Dataset:
         parts = []
         for offset in range(24):
             shifted = self.hourly.assign_coords(time=self.hourly["time"] - offset * _HOUR)

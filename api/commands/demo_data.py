@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from api.commands._args import iso_date, today_cst
+from api.clock import CST, today_cst, tomorrow_cst
+from api.commands._args import iso_date
 from forecasts.reader import read_forecast
 from forecasts.synthetic import demo_regions, synthetic_forecast
 
@@ -79,8 +80,8 @@ def _covers_tomorrow(path: Path) -> bool:
     except ValueError as error:
         log.warning("existing demo forecast is unusable, rewriting it: %s", error)
         return False
-    tomorrow = dt.datetime.combine(today_cst() + dt.timedelta(days=1), dt.time())
-    first_hour = np.datetime64(tomorrow - dt.timedelta(hours=8), "ns")  # 00:00 CST in UTC
+    midnight = dt.datetime.combine(tomorrow_cst(), dt.time(), CST).astimezone(dt.UTC)
+    first_hour = np.datetime64(midnight.replace(tzinfo=None), "ns")  # 00:00 CST, in UTC
     return bool(
         forecast.start <= first_hour and forecast.end >= first_hour + np.timedelta64(23, "h")
     )

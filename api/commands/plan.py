@@ -9,8 +9,7 @@ from pathlib import Path
 
 from api.commands._args import iso_date, tomorrow_cst
 from engine.errors import NotFoundError, PolicyError
-
-LEVEL_CHOICES = ("none", "pre_alert", "yellow", "orange", "red")
+from engine.levels import LEVELS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--date", type=iso_date, default=None, help="CST day (YYYY-MM-DD); default tomorrow"
     )
-    parser.add_argument("--level", choices=LEVEL_CHOICES, default=None, help="response level")
+    parser.add_argument("--level", choices=LEVELS, default=None, help="response level")
     parser.add_argument("--format", choices=("json", "csv"), default="json")
     parser.add_argument(
         "--regions",

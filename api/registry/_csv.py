@@ -188,11 +188,7 @@ def read_enterprises(
             errors.append(f"credit_code {code!r} repeats line {seen[code]}")
         elif code is not None:
             seen[code] = line
-        if errors:
-            problems.append(f"{path.name} line {line}: {'; '.join(errors)}")
-        else:
-            out["_line"] = line
-            rows.append(out)
+        _keep(out, errors, path, line, rows, problems)
     return rows, problems, set(seen)
 
 
@@ -231,11 +227,7 @@ def read_lines(path: Path, known: Callable[[str], bool]) -> tuple[list[dict], li
             errors.append(f"line {key[1]!r} of {key[0]!r} repeats line {seen[key]}")
         elif None not in key:
             seen[key] = line
-        if errors:
-            problems.append(f"{path.name} line {line}: {'; '.join(errors)}")
-        else:
-            out["_line"] = line
-            rows.append(out)
+        _keep(out, errors, path, line, rows, problems)
     return rows, problems
 
 
@@ -266,11 +258,7 @@ def read_plans(
             errors.append(f"{action} needs a value in (0, 1]")
         if action == "stop_share_of_lines" and out["line_id"]:
             errors.append("stop_share_of_lines applies to the whole plant: leave line_id empty")
-        if errors:
-            problems.append(f"{path.name} line {line}: {'; '.join(errors)}")
-        else:
-            out["_line"] = line
-            rows.append(out)
+        _keep(out, errors, path, line, rows, problems)
     return rows, problems
 
 
@@ -289,8 +277,24 @@ def read_baseline(path: Path) -> tuple[list[dict], list[str]]:
             errors.append(f"region_code {code!r} repeats line {seen[code]}")
         elif code is not None:
             seen[code] = line
-        if errors:
-            problems.append(f"{path.name} line {line}: {'; '.join(errors)}")
-        else:
-            rows.append(out)
+        _keep(out, errors, path, line, rows, problems, stamp=False)
     return rows, problems
+
+
+def _keep(
+    out: dict,
+    errors: list[str],
+    path: Path,
+    line: int,
+    rows: list[dict],
+    problems: list[str],
+    *,
+    stamp: bool = True,
+) -> None:
+    """Keep a typed row (stamped with its line number), or record why it is bad."""
+    if errors:
+        problems.append(f"{path.name} line {line}: {'; '.join(errors)}")
+        return
+    if stamp:
+        out["_line"] = line
+    rows.append(out)

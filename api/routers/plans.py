@@ -9,12 +9,11 @@ from fastapi.responses import PlainTextResponse
 from api.clock import tomorrow_cst
 from api.deps import ServiceDep
 from api.registry import RegistryStore, region_plan
+from api.schemas import Level
 from engine.errors import NotFoundError
 from engine.measures import plan_csv
 
 router = APIRouter(tags=["plans"])
-
-Level = Literal["none", "pre_alert", "yellow", "orange", "red"]
 
 
 @router.get(

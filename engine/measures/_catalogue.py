@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from engine.errors import PolicyError
+from engine.levels import LEVELS
 
 __all__ = [
     "ACTIONS",
@@ -36,8 +37,6 @@ __all__ = [
 
 GRADES = ("A+", "A", "leading", "B", "B-", "C", "D", "ungraded")
 """Performance grades of the registry (RULES.md §3.1), best first; ``ungraded`` last."""
-LEVELS = ("none", "pre_alert", "yellow", "orange", "red")
-"""Response levels, weakest first (as ``engine.levels.LEVELS``)."""
 ACTIONS = ("stop", "limit_output", "stop_share_of_lines", "transport_restriction", "shift_hours")
 SCOPES = ("whole_plant", "process", "line", "road_transport")
 STATUSES = ("official", "local_default", "plan")

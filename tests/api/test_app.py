@@ -129,3 +129,12 @@ def test_bad_forecast_fails_at_start_with_the_file_named(tmp_path, demo_dir):
     settings = Settings(forecast=bad, regions=str(demo_dir / "regions.geojson"), db=tmp_path / "d")
     with pytest.raises(ForecastError, match="broken.nc"):
         create_app(settings)
+
+
+def test_api_levels_are_the_engines():
+    from typing import get_args
+
+    from api.schemas import Level
+    from engine.levels import LEVELS
+
+    assert get_args(Level) == LEVELS
