@@ -48,7 +48,6 @@ __all__ = [
 
 POLLUTANTS = ("pm25", "pm10", "o3", "no2", "so2", "co")
 _DAY_FIELDS = {"pm25_24h": "pm25", "o3_mda8": "o3_8h"}
-_CST = np.timedelta64(8, "h")
 _HOUR = np.timedelta64(1, "h")
 
 

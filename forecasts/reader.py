@@ -19,10 +19,11 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from engine.cst import CST_OFFSET
 from engine.errors import ForecastError
 from engine.units import TARGET_UNITS, to_standard_units
 
-__all__ = ["REQUIRED", "Forecast", "read_forecast"]
+__all__ = ["REQUIRED", "Forecast", "read_forecast", "touched_dates"]
 
 log = logging.getLogger(__name__)
 
@@ -210,9 +211,8 @@ def _digest(path: Path) -> str:
     return h.hexdigest()[:12]
 
 
-def covered_dates(forecast: Forecast) -> tuple[dt.date, dt.date]:
+def touched_dates(forecast: Forecast) -> tuple[dt.date, dt.date]:
     """First and last China Standard Time date touched by the forecast hours."""
-    cst = np.timedelta64(8, "h")
-    first = (forecast.start + cst).astype("datetime64[D]").item()
-    last = (forecast.end + cst).astype("datetime64[D]").item()
+    first = (forecast.start + CST_OFFSET).astype("datetime64[D]").item()
+    last = (forecast.end + CST_OFFSET).astype("datetime64[D]").item()
     return first, last

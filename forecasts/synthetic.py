@@ -24,12 +24,13 @@ import datetime as dt
 import numpy as np
 import xarray as xr
 
+from engine.cst import CST
+
 __all__ = ["DEMO_DOMAIN", "synthetic_forecast"]
 
 DEMO_DOMAIN = (110.0, 123.0, 32.0, 43.0, 0.1)
 """Demo grid: outer edges lon0, lon1, lat0, lat1 and step [degrees]."""
 
-_CST = dt.timedelta(hours=8)
 _COLD_MONTHS = {10, 11, 12, 1, 2, 3}
 # Centre [lon, lat], radius [deg] and weight of the polluted plain's hot spots.
 _HOT_SPOTS = np.array(
@@ -80,7 +81,8 @@ def synthetic_forecast(
     lon0, lon1, lat0, lat1, step = domain
     lon = np.round(np.arange(lon0 + step / 2, lon1, step), 6)
     lat = np.round(np.arange(lat0 + step / 2, lat1, step), 6)
-    start_utc = dt.datetime.combine(start_date, dt.time()) - _CST
+    midnight = dt.datetime.combine(start_date, dt.time(), CST)
+    start_utc = midnight.astimezone(dt.UTC).replace(tzinfo=None)
     hours = np.arange(24 * days)
     time = np.datetime64(start_utc, "h") + hours.astype("timedelta64[h]")
     local_hour = (hours % 24).astype(np.float64)  # CST hour of day

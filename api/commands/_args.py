@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from api.clock import today_cst, tomorrow_cst
+from engine.cst import today_cst, tomorrow_cst
 
 __all__ = ["iso_date", "today_cst", "tomorrow_cst"]
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse
 
-from api.clock import tomorrow_cst
+from engine.cst import tomorrow_cst
 from api.deps import ServiceDep
 from api.registry import RegistryStore, region_plan
 from api.schemas import Level

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from api.clock import tomorrow_cst
+from engine.cst import tomorrow_cst
 from api.deps import ServiceDep
 from api.schemas import AllResponses, Response
 from engine.pipeline import summarise

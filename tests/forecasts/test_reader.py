@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine.errors import ForecastError
-from forecasts.reader import covered_dates, read_forecast
+from forecasts.reader import touched_dates, read_forecast
 from forecasts.synthetic import synthetic_forecast
 
 DOMAIN = (114.0, 115.0, 37.0, 38.0, 0.25)
@@ -32,7 +32,7 @@ def test_reads_identity_units_and_cst_coverage(tmp_path, dataset):
     assert forecast.data["pm25"].attrs["units"] == "ug m-3"
     # 00:00 CST of 2026-12-01 is 16:00 UTC the day before.
     assert forecast.start == np.datetime64("2026-11-30T16:00")
-    assert covered_dates(forecast) == (dt.date(2026, 12, 1), dt.date(2026, 12, 2))
+    assert touched_dates(forecast) == (dt.date(2026, 12, 1), dt.date(2026, 12, 2))
     np.testing.assert_allclose(forecast.data["o3"].values, dataset["o3"].values)
 
 
