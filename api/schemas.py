@@ -1,4 +1,8 @@
-"""Response bodies of the HTTP API (documented in the OpenAPI schema at ``/docs``)."""
+"""Response bodies of the HTTP API (documented in the OpenAPI schema at ``/docs``).
+
+The engine returns typed records (:class:`engine.response.Response` and friends); these models
+give them their JSON shape, the same for the HTTP API and the CLI's ``--format json``.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ __all__ = [
     "NoticeIn",
     "NoticeOut",
     "RegionInfo",
-    "RegionRef",
+    "RegionBrief",
     "Response",
 ]
 
@@ -28,12 +32,12 @@ Level = Literal["none", "pre_alert", "yellow", "orange", "red"]
 """A response level as the API accepts it: ``engine.levels.LEVELS`` (a test keeps them equal)."""
 
 
-class RegionRef(BaseModel):
+class RegionBrief(BaseModel):
     code: str = Field(description="Six-digit administrative code or own id")
     name: str
 
 
-class RegionInfo(RegionRef):
+class RegionInfo(RegionBrief):
     kind: str = Field(description="county | city | province | key_region")
     parent: str | None = None
 
@@ -44,7 +48,7 @@ class ForecastIdentity(BaseModel):
 
 
 class DayValues(BaseModel):
-    date: str = Field(description="China Standard Time day, YYYY-MM-DD")
+    date: dt.date = Field(description="China Standard Time day, YYYY-MM-DD")
     pm25_24h: float | None = Field(description="Regional daily mean PM2.5 [µg/m³]")
     o3_mda8: float | None = Field(description="Regional O3 daily maximum 8-h mean [µg/m³]")
     aqi: int = Field(description="Daily AQI under the standard in force on the day")
@@ -58,10 +62,10 @@ class EpisodeRef(BaseModel):
 
 
 class Response(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(from_attributes=True)
 
-    region: RegionRef
-    date: str = Field(description="First day the response applies to (CST)")
+    region: RegionBrief
+    date: dt.date = Field(description="First day the response applies to (CST)")
     level: str = Field(description="none | pre_alert | yellow | orange | red")
     regime: str = Field(description="pm25 | o3 | none")
     advisories: list[str]
@@ -88,7 +92,7 @@ class Response(BaseModel):
 
 
 class AllResponses(BaseModel):
-    date: str
+    date: dt.date
     summary: dict[str, int] = Field(description="Number of regions at each level")
     responses: list[Response]
 

@@ -20,7 +20,8 @@ from engine.errors import PolicyError
 from engine.levels import get_rule_set, parse_overrides, rule_set_for
 from engine.linkage import KeyRegionMembers, Notice
 from engine.measures import Catalogue
-from engine.pipeline import RegionalDaily, RegionRef, covered_dates, regional_daily, respond
+from engine.regional import RegionalDaily, covered_dates, regional_daily
+from engine.response import RegionRef, Response, respond
 from forecasts.reader import Forecast, read_forecast
 from grids import RegionSet, coverage_weights, grid_from_dataset, key_regions, load_regions
 
@@ -71,7 +72,7 @@ class Service:
 
     def response(
         self, code: str, day: dt.date, *, rule_set: str | None = None, mode: str | None = None
-    ) -> dict[str, Any]:
+    ) -> Response:
         """The response of region ``code`` from ``day`` on, recorded in the decision store."""
         return self.responses([code], day, rule_set=rule_set, mode=mode)[0]
 
@@ -82,7 +83,7 @@ class Service:
         *,
         rule_set: str | None = None,
         mode: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Response]:
         """Responses of regions ``codes`` (all if None), recorded in one transaction.
 
         The level issued follows the episode in force for the region (from earlier decisions

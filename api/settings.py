@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engine.policy import decision_defaults
+
 __all__ = ["Settings"]
 
 
@@ -35,14 +37,19 @@ class Settings(BaseSettings):
     mode: Literal["natural", "rolling"] = "natural"
     """Default evaluation mode: natural CST days, or every 24-h window across midnight."""
     pre_alert: bool = False
-    """Use the local pre-alert tier (临时管控) of the rule set (a local option, RULES §2.1)."""
+    """Use the local pre-alert tier (临时管控) of the rule set (docs/rules.md §2.1)."""
     rule_overrides: Path | None = None
     """TOML file of stricter regional rules (``[[override]]`` tables; see the README)."""
     linkage_share: float | None = Field(default=None, gt=0, le=1)
     """Share of a key region's member cities at a level that raises all of them to it;
-    unset (default): only notices entered through the API link cities (RULES §2.1 [?])."""
-    ensemble_threshold: float = Field(default=0.5, gt=0, le=1)
-    """Ensembles: the level issued is the highest with at least this probability."""
-    min_valid_fraction: float = Field(default=0.75, ge=0, le=1)
+    unset (default): only notices entered through the API link cities (docs/rules.md §2.1 [?])."""
+    ensemble_threshold: float = Field(
+        default_factory=lambda: decision_defaults().ensemble_threshold, gt=0, le=1
+    )
+    """Ensembles: the level issued is the highest with at least this probability (default:
+    ``[decision]`` of ``engine/data/rule_sets.toml``)."""
+    min_valid_fraction: float = Field(
+        default_factory=lambda: decision_defaults().min_valid_fraction, ge=0, le=1
+    )
     """Responses resting on less of a region's area with valid forecast values are marked
     degraded (our data-quality rule [I])."""

@@ -12,13 +12,14 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from engine.episodes import PriorDecision
 from engine.levels import LEVELS
 from engine.linkage import Notice
+from engine.response import Response
 
 __all__ = ["SCHEMA_VERSION", "DecisionStore"]
 
@@ -108,27 +109,27 @@ class DecisionStore:
             db.execute("ROLLBACK")
             raise
 
-    def record(self, responses: list[dict[str, Any]]) -> list[int]:
-        """Record responses (the JSON of :mod:`engine.pipeline`) in one transaction; their ids."""
+    def record(self, responses: Sequence[Response]) -> list[int]:
+        """Record responses (as :mod:`engine.response` returns them) in one transaction; ids."""
         created = _now()
         rows = [
             (
-                r["region"]["code"],
-                r["date"],
-                r["level"],
-                r["regime"],
-                r["forecast"]["id"],
-                r["forecast"]["issued"],
-                r["rule_set"],
-                r["aqi_standard"],
-                json.dumps(r["reasons"], ensure_ascii=False),
+                r.region.code,
+                r.date.isoformat(),
+                r.level,
+                r.regime,
+                r.forecast.id,
+                r.forecast.issued,
+                r.rule_set,
+                r.aqi_standard,
+                json.dumps(list(r.reasons), ensure_ascii=False),
                 created,
-                r.get("mode", "natural"),
-                r.get("forecast_level"),
-                (r.get("episode") or {}).get("id"),
-                (r.get("episode") or {}).get("status"),
-                json.dumps(r.get("reasons_zh", []), ensure_ascii=False),
-                json.dumps(r["probabilities"]) if r.get("probabilities") is not None else None,
+                r.mode,
+                r.forecast_level,
+                r.episode.id if r.episode else None,
+                r.episode.status if r.episode else None,
+                json.dumps(list(r.reasons_zh), ensure_ascii=False),
+                json.dumps(dict(r.probabilities)) if r.probabilities is not None else None,
             )
             for r in responses
         ]

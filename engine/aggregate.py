@@ -1,8 +1,9 @@
 """Regional means of gridded fields: ``(..., time, lat, lon) -> (..., region, time)``.
 
-The xarray layer over :mod:`engine.kernels.aggregate`. The weights come from
-:func:`grids.coverage_weights` (area of region ∩ cell, the default) or one of the pluggable
-weightings of :mod:`grids` (population, stations). Cells that are NaN are left out and the mean
+The xarray layer over :mod:`engine.kernels.aggregate`. The weights are anything that has the
+shape of :class:`CoverageWeights` (the engine's own protocol): in practice
+``grids.coverage_weights`` (area of region ∩ cell, the default) or one of the pluggable
+weightings of ``grids`` (population, stations). Cells that are NaN are left out and the mean
 renormalised over the valid ones; the valid part of each region's weight is reported as
 ``valid_fraction`` so that a mean over a mostly missing (or mostly off-grid) region is never
 silent.
@@ -11,18 +12,45 @@ silent.
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
 import xarray as xr
+from numpy.typing import NDArray
 
 from engine.errors import RegionError
 from engine.kernels import aggregate as kernels
 
-if TYPE_CHECKING:  # engine depends on grids for types only
-    from grids import CoverageWeights
+__all__ = ["CoverageWeights", "regional_mean"]
 
-__all__ = ["regional_mean"]
+
+class CoverageWeights(Protocol):
+    """What the engine needs of the weights of a region set on a grid.
+
+    ``region_codes`` name the regions in row order; ``grid_shape`` is the grid's ``(ny, nx)``;
+    ``kind`` says what the weights are (``"area"`` [km²], ``"population"``, ``"stations"``);
+    ``reference_weight`` [same units as the weights] is each whole region's weight, the
+    denominator of the valid fraction; ``kernel_arrays`` gives the sparse rows as
+    ``(row_start (region + 1,), cell (nnz,), weight (nnz,))``, cells in C order of the grid.
+    """
+
+    @property
+    def region_codes(self) -> Sequence[str]: ...
+
+    @property
+    def grid_shape(self) -> tuple[int, int]: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def reference_weight(self) -> NDArray[np.float64]: ...
+
+    def kernel_arrays(
+        self,
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]: ...
+
 
 # the kernel's streaming layout of each set of weights, built on first use and kept as long as
 # the weights live (weights are immutable: a new weighting is a new object)
@@ -48,7 +76,7 @@ def regional_mean(field: xr.DataArray, weights: CoverageWeights) -> xr.Dataset:
         Gridded values, dims ``(..., time, lat, lon)`` (or ``(..., time, y, x)`` on a
         projected grid): the last two dims are the grid of ``weights``. float32 or float64,
         numpy- or dask-backed (one chunk along the grid dims). Any units; kept.
-    weights : grids.CoverageWeights
+    weights : CoverageWeights
         Weights ``(region, cell)`` on the same grid (checked against the field's coordinates
         when it has them).
 
@@ -61,7 +89,7 @@ def regional_mean(field: xr.DataArray, weights: CoverageWeights) -> xr.Dataset:
         * the mean, named like the field (``"mean"`` if unnamed), with its dtype and attributes;
           NaN where no cell of the region is valid (or the region is off the grid);
         * ``valid_fraction`` [1]: the weight of the valid cells over the weight of the whole
-          region (:attr:`grids.CoverageWeights.reference_weight`: for area weights the area of
+          region (:attr:`CoverageWeights.reference_weight`: for area weights the area of
           its polygon, so a region half off the grid has at most 0.5); 0 where the region has
           no cell.
     """

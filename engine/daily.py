@@ -144,7 +144,7 @@ def daily_statistics(
     xarray.Dataset
         ``(..., date, ...)``, the ``time`` dim replaced in place by ``date`` (CST days,
         midnight timestamps, every day touched by the data): ``pm25``, ``pm10``, ``so2``,
-        ``no2``, ``co`` (daily means), ``o3_8h`` (MDA8) and ``o3_1h`` (daily max 1-h), NaN where
+        ``no2``, ``co`` (daily means), ``o3_mda8`` (MDA8) and ``o3_1h`` (daily max 1-h), NaN where
         not valid (so partly covered days are usually NaN). float32 input gives float32.
     """
     rules = validity_rules()
@@ -206,7 +206,7 @@ def daily_statistics(
                 "mda8", array, axis, first, n_days,
                 first_end, last_end, window_hours, min_windows, limit8,
             )  # fmt: skip
-            out["o3_8h"] = xr.DataArray(
+            out["o3_mda8"] = xr.DataArray(
                 mda8,
                 dims=dims,
                 coords=coords,

@@ -2,7 +2,7 @@
 
 Given what was issued before for a region (the last decision and the last active one, from the
 decision store) and today's forecast-only level, :func:`continue_episode` decides the level to
-issue (RULES.md §2.1 [S]):
+issue (docs/rules.md §2.1 [S]):
 
 * no episode active → a forecast level above ``none`` opens an episode; if the previous episode
   ended less than ``merge_gap_hours`` before, it is the same episode, at the stricter level;
@@ -19,7 +19,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from engine.levels import LEVEL_NAMES_ZH, LEVELS, LevelDecision, RuleSet
+from engine.levels import LEVELS, LevelDecision, RuleSet, level_fields
+from engine.texts import say
 
 __all__ = ["EpisodeOutcome", "PriorDecision", "continue_episode"]
 
@@ -86,35 +87,23 @@ def continue_episode(
             and gap_h < rule_set.merge_gap_hours
         ):
             level = max(new, last_active.level, key=rank)
-            return EpisodeOutcome(
-                level,
-                last_active.episode_id,
-                "merged",
-                (
-                    f"the episode {last_active.episode_id} ended {gap_h} h before {day:%m-%d}, "
-                    f"less than the {rule_set.merge_gap_hours} h needed to clear: one episode, "
-                    f"at the stricter level {level}",
-                ),
-                (
-                    f"距上次过程 {last_active.episode_id} 结束仅 {gap_h} 小时，"
-                    f"不足 {rule_set.merge_gap_hours} 小时，"
-                    f"按同一过程从严为{LEVEL_NAMES_ZH[level]}",
-                ),
+            en, zh = say(
+                "episodes.merged",
+                episode=last_active.episode_id,
+                gap=gap_h,
+                day=f"{day:%m-%d}",
+                merge_gap=rule_set.merge_gap_hours,
+                **level_fields(level=level),
             )
+            return EpisodeOutcome(level, last_active.episode_id, "merged", (en,), (zh,))
         started = f"{region}:{day.isoformat()}"
-        return EpisodeOutcome(
-            new, started, "started", (f"episode {started} starts",), (f"过程 {started} 开始",)
-        )
+        en, zh = say("episodes.started", episode=started)
+        return EpisodeOutcome(new, started, "started", (en,), (zh,))
 
     held, episode = last.level, last.episode_id
     if rank(new) > rank(held):
-        return EpisodeOutcome(
-            new,
-            episode,
-            "upgraded",
-            (f"upgrade from {held} to {new} applies at once",),
-            (f"由{LEVEL_NAMES_ZH[held]}升级为{LEVEL_NAMES_ZH[new]}，立即执行",),
-        )
+        en, zh = say("episodes.upgraded", **level_fields(held=held, new=new))
+        return EpisodeOutcome(new, episode, "upgraded", (en,), (zh,))
     if new == held:
         return EpisodeOutcome(held, episode, "kept", (), ())
     # Downgrade or lift: to the lowest level L below `held` such that the forecast stays below
@@ -126,33 +115,17 @@ def continue_episode(
             continue
         clear = forecast.clear_hours.get(above, 0)
         if clear > need:
-            lifted = candidate == "none"
-            change = "lifted" if lifted else f"downgraded to {candidate}"
-            change_zh = "解除" if lifted else f"降为{LEVEL_NAMES_ZH[candidate]}"
-            en = (
-                f"forecast stays below the {above} start condition for {clear} h "
-                f"(> {need} h): {held} {change}"
+            status = "lifted" if candidate == "none" else "downgraded"
+            en, zh = say(
+                f"episodes.{status}",
+                clear=clear,
+                need=need,
+                **level_fields(above=above, held=held, new=candidate),
             )
-            zh = (
-                f"预计低于{LEVEL_NAMES_ZH[above]}启动条件 {clear} 小时（超过 {need} 小时）："
-                f"{LEVEL_NAMES_ZH[held]}{change_zh}"
-            )
-            status = "lifted" if lifted else "downgraded"
             return EpisodeOutcome(candidate, episode, status, (en,), (zh,))
     clear_held = forecast.clear_hours.get(held, 0)
-    return EpisodeOutcome(
-        held,
-        episode,
-        "kept",
-        (
-            f"forecast level {new} is below the active {held}, but the forecast stays below the "
-            f"{held} start condition for only {clear_held} h (≤ {need} h): {held} is kept",
-        ),
-        (
-            f"预报级别{LEVEL_NAMES_ZH[new]}低于当前{LEVEL_NAMES_ZH[held]}，但低于启动条件仅 "
-            f"{clear_held} 小时（不超过 {need} 小时），维持{LEVEL_NAMES_ZH[held]}",
-        ),
-    )
+    en, zh = say("episodes.kept", clear=clear_held, need=need, **level_fields(held=held, new=new))
+    return EpisodeOutcome(held, episode, "kept", (en,), (zh,))
 
 
 def _next_defined(level: str, forecast: LevelDecision) -> str | None:

@@ -1,6 +1,6 @@
 """Regional linkage (区域联动): a key region's alert notice raises its member cities.
 
-A regional alert notice (区域预警提示, RULES.md §2.1 [S]) obliges the cities of a key region to
+A regional alert notice (区域预警提示, docs/rules.md §2.1 [S]) obliges the cities of a key region to
 respond in step: every member city responds at least at the notice's level while the notice is
 in force. Notices are entered by an alert centre (through the API), or computed when a share of
 a key region's member cities reach a level by their own forecast — that share is not given by
@@ -15,7 +15,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
-from engine.levels import LEVEL_NAMES_ZH, LEVELS
+from engine.levels import LEVELS, level_fields
+from engine.texts import say, text
 
 __all__ = ["KeyRegionMembers", "Notice", "computed_notices", "linkage_floor"]
 
@@ -70,9 +71,15 @@ def computed_notices(
                         level=level,
                         start=day,
                         end=day,
-                        reason=(
-                            f"{reached} of {len(levels)} member cities of {kr.name} reach "
-                            f"{level} (share {reached / len(levels):.0%} ≥ {share:.0%})"
+                        reason=text(
+                            "linkage.share_reached",
+                            "en",
+                            reached=reached,
+                            members=len(levels),
+                            key_region=kr.name,
+                            share=reached / len(levels),
+                            threshold=share,
+                            **level_fields(level=level),
                         ),
                         source="computed",
                     )
@@ -102,15 +109,14 @@ def linkage_floor(
             continue
         if LEVELS.index(notice.level) < LEVELS.index(best) or notice.level == "none":
             continue
-        kind = "regional alert notice" if notice.source == "notice" else "computed regional linkage"
         best = notice.level
-        en = [
-            f"{kind} (区域预警提示) for {kr.name} at {notice.level}, "
-            f"{notice.start:%m-%d} to {notice.end:%m-%d}: member cities respond at least at "
-            f"{notice.level} ({notice.reason})"
-        ]
-        zh = [
-            f"{kr.name}区域预警提示（{notice.start:%m-%d} 至 {notice.end:%m-%d}）为"
-            f"{LEVEL_NAMES_ZH[notice.level]}，成员城市至少按该级别响应（{notice.reason}）"
-        ]
+        pair = say(
+            "linkage.notice" if notice.source == "notice" else "linkage.computed",
+            key_region=kr.name,
+            start=f"{notice.start:%m-%d}",
+            end=f"{notice.end:%m-%d}",
+            reason=notice.reason,
+            **level_fields(level=notice.level),
+        )
+        en, zh = [pair[0]], [pair[1]]
     return best, tuple(en), tuple(zh)

@@ -21,6 +21,7 @@ import xarray as xr
 
 from engine.cst import CST_OFFSET
 from engine.errors import ForecastError
+from engine.response import ForecastIdentity
 from engine.units import TARGET_UNITS, to_standard_units
 
 __all__ = ["REQUIRED", "Forecast", "read_forecast", "touched_dates"]
@@ -74,9 +75,9 @@ class Forecast:
         """Last forecast hour [UTC]."""
         return self.data["time"].values[-1]
 
-    def identity(self) -> dict[str, str]:
-        """The ``forecast`` object of a response: ``{"id", "issued", "model"}``."""
-        return {"id": self.id, "issued": self.issued, "model": self.model}
+    def identity(self) -> ForecastIdentity:
+        """The ``forecast`` of a response: the run's id and issue time."""
+        return ForecastIdentity(self.id, self.issued)
 
 
 def read_forecast(path: str | Path) -> Forecast:

@@ -26,11 +26,13 @@ def forecast(
     *,
     start: dt.date = START,
     east_pm25_days: Sequence[float] | None = None,
+    no2_days: Sequence[float] | None = None,
 ) -> xr.Dataset:
     """Hourly forecast from 00:00 CST of ``start``, one value per CST day (per member if 2-D).
 
     ``east_pm25_days`` gives other values to the east column of cells (lon 114.75), the
-    region :data:`EAST_CODE` of ``regions(split=True)``.
+    region :data:`EAST_CODE` of ``regions(split=True)``. ``no2_days`` adds NO2 (the same for
+    every member); NO2 420 µg/m³ gives a 24-h IAQI of 250.
     """
     pm = np.asarray(pm25_days, dtype=np.float64)
     members = pm.ndim == 2
@@ -48,11 +50,20 @@ def forecast(
     dims: tuple[str, ...] = ("member", "time", "lat", "lon")
     if not members:
         pm_hourly, o3_hourly, dims = pm_hourly[0], o3_hourly[0], dims[1:]
+    variables = {
+        "pm25": (dims, pm_hourly.astype(np.float32), {"units": "ug m-3"}),
+        "o3": (dims, o3_hourly.astype(np.float32), {"units": "ug m-3"}),
+    }
+    if no2_days is not None:
+        no2 = np.repeat(np.asarray(no2_days, dtype=np.float64), 24)[None, :, None, None]
+        no2_hourly = no2 * np.ones((pm.shape[0], 1, 2, 2))
+        variables["no2"] = (
+            dims,
+            (no2_hourly if members else no2_hourly[0]).astype(np.float32),
+            {"units": "ug m-3"},
+        )
     return xr.Dataset(
-        {
-            "pm25": (dims, pm_hourly.astype(np.float32), {"units": "ug m-3"}),
-            "o3": (dims, o3_hourly.astype(np.float32), {"units": "ug m-3"}),
-        },
+        variables,
         coords={"time": time, "lat": lat, "lon": lon},
         attrs={"model": "HAND", "issued": "2026-11-30T12:00Z", "forecast_id": "HAND@1"},
     )

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.cst import CST, today_cst, tomorrow_cst
 from api.commands._args import iso_date
+from engine.cst import CST, today_cst, tomorrow_cst
 from forecasts.reader import read_forecast
 from forecasts.synthetic import demo_regions, synthetic_forecast
 

@@ -37,8 +37,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--ensemble-threshold",
         type=float,
-        default=0.5,
-        help="ensembles: issue the highest level with at least this probability (default 0.5)",
+        default=None,
+        help="ensembles: issue the highest level with at least this probability "
+        "(default: [decision] of engine/data/rule_sets.toml, 0.5)",
+    )
+    parser.add_argument(
+        "--min-valid-fraction",
+        type=float,
+        default=None,
+        help="mark a response degraded below this share of valid forecast area "
+        "(default: [decision] of engine/data/rule_sets.toml, 0.75)",
     )
     parser.add_argument("--overrides", default=None, help="TOML file of stricter regional rules")
     parser.add_argument(
@@ -50,12 +58,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Heavy imports here: numba kernels compile or load from cache on import.
+    from api.schemas import Response
     from api.service import prepare, read_overrides
     from engine.levels import get_rule_set, rule_set_for
-    from engine.pipeline import RegionRef, respond
+    from engine.policy import decision_defaults
+    from engine.response import RegionRef, respond
 
-    if not 0 < args.ensemble_threshold <= 1:
-        raise ValueError(f"--ensemble-threshold {args.ensemble_threshold} is not in (0, 1]")
+    defaults = decision_defaults()
+    threshold = _or(args.ensemble_threshold, defaults.ensemble_threshold)
+    min_valid = _or(args.min_valid_fraction, defaults.min_valid_fraction)
+    if not 0 < threshold <= 1:
+        raise ValueError(f"--ensemble-threshold {threshold} is not in (0, 1]")
+    if not 0 <= min_valid <= 1:
+        raise ValueError(f"--min-valid-fraction {min_valid} is not in [0, 1]")
     overrides = read_overrides(args.overrides)
     day = args.date or tomorrow_cst()
     rules = get_rule_set(args.rules) if args.rules else rule_set_for(day)
@@ -69,18 +84,26 @@ def run(args: argparse.Namespace) -> int:
         mode=args.mode,
         pre_alert=args.pre_alert,
         overrides=overrides.get(rules.id),
-        ensemble_threshold=args.ensemble_threshold,
+        ensemble_threshold=threshold,
+        min_valid_fraction=min_valid,
     )
+    records = [
+        Response.model_validate(r, from_attributes=True).model_dump(mode="json") for r in responses
+    ]
     if args.format == "json":
-        print(json.dumps(responses, ensure_ascii=False, indent=2))
+        print(json.dumps(records, ensure_ascii=False, indent=2))
     else:
-        print(_table(responses))
+        print(_table(records))
     return 0
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 def _table(responses: list[dict]) -> str:
     header = f"{'code':<8} {'name':<10} {'level':<9} {'regime':<6} {'rules':<9} daily AQI from date"
-    ensemble = any("probabilities" in r for r in responses)
+    ensemble = any(r.get("probabilities") is not None for r in responses)
     lines = [header, "-" * len(header)]
     for r in responses:
         aqi = " ".join(

@@ -104,4 +104,4 @@ def _computed_level(forecast: str, regions: str, code: str, day) -> tuple[str, s
     with tempfile.TemporaryDirectory() as scratch:  # decisions of a CLI query are not kept
         settings = Settings(forecast=Path(forecast), regions=regions, db=Path(scratch) / "d.sqlite")
         response = Service.load(settings).response(code, day)
-    return response["level"], response.get("regime")
+    return response.level, response.regime

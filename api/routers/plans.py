@@ -6,10 +6,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse
 
-from engine.cst import tomorrow_cst
 from api.deps import ServiceDep
 from api.registry import RegistryStore, region_plan
 from api.schemas import Level
+from engine.cst import tomorrow_cst
 from engine.errors import NotFoundError
 from engine.measures import plan_csv
 
@@ -41,7 +41,7 @@ def region_plan_route(
     regime = None
     if level is None:
         response = service.response(code, day)
-        level, regime = response["level"], response.get("regime")
+        level, regime = response.level, response.regime
     if not service.settings.registry.is_file():
         raise NotFoundError(
             f"no enterprise registry at {service.settings.registry}; create it with "

@@ -5,10 +5,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from engine.cst import tomorrow_cst
 from api.deps import ServiceDep
 from api.schemas import AllResponses, Response
-from engine.pipeline import summarise
+from engine.cst import tomorrow_cst
+from engine.response import Response as EngineResponse
+from engine.response import summarise
 
 router = APIRouter(tags=["response"])
 
@@ -36,7 +37,7 @@ def region_response(
     date: DateQuery = None,
     rules: RulesQuery = None,
     mode: ModeQuery = None,
-) -> dict:
+) -> EngineResponse:
     """The response level of one region from `date` on, with its days and reasons."""
     return service.response(code, _default_day(date), rule_set=rules, mode=mode)
 
@@ -44,8 +45,12 @@ def region_response(
 @router.get("/v1/response", response_model=AllResponses)
 def all_responses(
     service: ServiceDep, date: DateQuery = None, rules: RulesQuery = None, mode: ModeQuery = None
-) -> dict:
+) -> AllResponses:
     """Responses of every region from `date` on, with the number of regions per level."""
     day = _default_day(date)
     responses = service.responses(None, day, rule_set=rules, mode=mode)
-    return {"date": day.isoformat(), "summary": summarise(responses), "responses": responses}
+    return AllResponses(
+        date=day,
+        summary=summarise(responses),
+        responses=[Response.model_validate(r, from_attributes=True) for r in responses],
+    )

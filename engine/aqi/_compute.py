@@ -158,9 +158,9 @@ def daily_aqi(
     Parameters
     ----------
     values : mapping
-        Any subset of ``pm25``, ``pm10``, ``so2``, ``no2``, ``co`` (daily means), ``o3_8h``
+        Any subset of ``pm25``, ``pm10``, ``so2``, ``no2``, ``co`` (daily means), ``o3_mda8``
         (MDA8) and ``o3_1h`` (daily max 1-h; enters under HJ633-2012 only) [µg m⁻³; CO
-        mg m⁻³]. Pollutant ids (``pm25_24h``) and ``o3_mda8`` are accepted as keys too. NaN or
+        mg m⁻³]. Pollutant ids (``pm25_24h``, ``o3_8h``) are accepted as keys too. NaN or
         ``None`` values are skipped.
     standard : str or datetime.date
         Standard id, or the day (its standard in force).
@@ -223,7 +223,7 @@ def daily_aqi_dataset(
     ----------
     daily : xarray.Dataset
         Output of :func:`engine.daily.daily_statistics`: any of ``pm25``, ``pm10``, ``so2``,
-        ``no2``, ``co``, ``o3_8h``, ``o3_1h`` with a ``date`` dim [µg m⁻³; CO mg m⁻³].
+        ``no2``, ``co``, ``o3_mda8``, ``o3_1h`` with a ``date`` dim [µg m⁻³; CO mg m⁻³].
     standard : str, optional
         Standard id for every date; default: :func:`standard_for` of each date.
     above_top : {"cap", "missing"}

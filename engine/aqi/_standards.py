@@ -40,13 +40,15 @@ DAILY_KEYS = {
     "so2": "so2_24h",
     "no2": "no2_24h",
     "co": "co_24h",
-    "o3_8h": "o3_8h",
+    "o3_mda8": "o3_8h",
     "o3_1h": "o3_1h",
 }
 """Daily statistic name (as made by :func:`engine.daily.daily_statistics`) → pollutant id."""
 
-_KEY_ALIASES = {pid: key for key, pid in DAILY_KEYS.items()} | {"o3_mda8": "o3_8h"}
-_SPECIES = ("pm25", "pm10", "so2", "no2", "co", "o3")
+_KEY_ALIASES = {pid: key for key, pid in DAILY_KEYS.items()}
+POLLUTANTS = ("pm25", "pm10", "o3", "no2", "so2", "co")
+"""The ambient pollutants of HJ 633 (docs/glossary.md), in the order responses list them."""
+_SPECIES = POLLUTANTS
 _FLAG_TEXT = {
     _kernel.FLAG_MISSING: "missing value",
     _kernel.FLAG_NEGATIVE: "negative concentration (invalid)",

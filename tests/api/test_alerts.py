@@ -316,3 +316,33 @@ def test_episodes_errors(tmp_path):
     assert unknown_rules.status_code == 422 and "unknown rule set 'NOPE'" in unknown_rules.text
     assert unknown_region.status_code == 404
     assert none_yet.status_code == 200 and none_yet.json() == []
+
+
+def test_no2_episode_is_mandatory_in_ensembles_and_single_runs(tmp_path):
+    """NO2 days count toward the level under MEE-2024 (docs/rules.md §2.2), in every path."""
+    members = [[20, 20, 20, 20]] * 4
+    single = handmade.write(tmp_path / "one", handmade.forecast(members[0], no2_days=[420] * 4))
+    ensemble = handmade.write(tmp_path / "ens", handmade.forecast(members, no2_days=[420] * 4))
+    for nc, geojson in (single, ensemble):
+        settings = Settings(forecast=nc, regions=str(geojson), db=nc.parent / "d.sqlite")
+        with TestClient(create_app(settings)) as client:
+            body = level(client, "2026-12-01")
+        assert body["days"][0]["primary_pollutants"] == ["no2"]
+        assert body["days"][0]["aqi"] == 250
+        assert (body["level"], body["regime"], body["advisories"]) == ("orange", "pm25", [])
+        assert not any("O3" in r for r in body["reasons"])
+
+
+def test_a_value_above_the_top_breakpoint_is_flagged_in_the_reasons(tmp_path):
+    """PM2.5 600 µg/m³ is above HJ 633's top breakpoint (500): IAQI 500, said in the reasons."""
+    with client_for(tmp_path, [600, 100, 100]) as client:
+        body = level(client, "2026-12-01")
+    assert body["days"][0]["aqi"] == 500
+    assert any("12-01" in r and "above the top breakpoint" in r for r in body["reasons"])
+    assert any("最高浓度限值" in r for r in body["reasons_zh"])
+    assert not any("above the top breakpoint" in r for r in level_reasons(tmp_path))
+
+
+def level_reasons(tmp_path):
+    with client_for(tmp_path / "ok", [300, 100, 100]) as client:
+        return level(client, "2026-12-01")["reasons"]

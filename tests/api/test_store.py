@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import threading
 
 from api.store import SCHEMA_VERSION, DecisionStore
+from engine.response import ForecastIdentity, RegionRef, Response
 
 
-def response(code: str, day: str, level: str = "yellow") -> dict:
-    return {
-        "region": {"code": code, "name": code},
-        "date": day,
-        "level": level,
-        "regime": "pm25",
-        "forecast": {"id": "F@1", "issued": "2026-11-30T12:00Z"},
-        "rule_set": "MEE-2024",
-        "aqi_standard": "HJ633-2026",
-        "reasons": ["PM2.5 daily AQI > 200 …"],
-    }
+def response(code: str, day: str, level: str = "yellow") -> Response:
+    return Response(
+        region=RegionRef(code, code),
+        date=dt.date.fromisoformat(day),
+        level=level,
+        regime="pm25",
+        advisories=(),
+        aqi_standard="HJ633-2026",
+        rule_set="MEE-2024",
+        days=(),
+        reasons=("PM2.5 daily AQI > 200 …",),
+        forecast=ForecastIdentity("F@1", "2026-11-30T12:00Z"),
+        reasons_zh=(),
+        mode="natural",
+        forecast_level=level,
+        episode=None,
+        valid_fraction=1.0,
+        degraded=False,
+    )
 
 
 def test_record_and_filter(tmp_path):
@@ -27,7 +37,6 @@ def test_record_and_filter(tmp_path):
     store.record([response("110000", "2026-12-02", "none")])
     rows = store.list(region="110000")
     assert [r["date"] for r in rows] == ["2026-12-02", "2026-12-01"]  # newest first
-    import datetime as dt
 
     only = store.list(date=dt.date(2026, 12, 1), region="120000")
     assert len(only) == 1 and only[0]["level"] == "red"

@@ -21,7 +21,7 @@ def test_standard_by_date_across_the_switch():
     daily = _daily(
         ["2026-02-28", "2026-03-01"],
         pm25=[[100, 100], [50, np.nan]],
-        o3_8h=[[170, 900], [900, 900]],
+        o3_mda8=[[170, 900], [900, 900]],
         o3_1h=[[150, 150], [850, 1100]],
     )
     out = aqi.daily_aqi_dataset(daily)
@@ -52,7 +52,7 @@ def test_matches_the_scalar_daily_aqi_everywhere():
         "so2": rng.uniform(0, 100, shape),
         "no2": rng.uniform(0, 200, shape),
         "co": rng.uniform(0, 8, shape),
-        "o3_8h": rng.uniform(0, 900, shape),
+        "o3_mda8": rng.uniform(0, 900, shape),
         "o3_1h": rng.uniform(0, 1300, shape),
     }
     for values in variables.values():

@@ -59,7 +59,7 @@ def test_partial_forecast_days_and_gaps_are_nan_not_numbers():
     out = daily_statistics(ds)
     assert out.sizes["date"] == 3
     assert np.isnan(out["pm25"].values[[0, 2]]).all() and out["pm25"].values[1] == 80.0
-    assert np.isnan(out["o3_8h"].values[[0, 2]]).all() and out["o3_8h"].values[1] == 120.0
+    assert np.isnan(out["o3_mda8"].values[[0, 2]]).all() and out["o3_mda8"].values[1] == 120.0
     # a missing time step (hour removed) is a missing hour, not a shift
     dropped = ds.isel(time=[i for i in range(48) if i not in (20, 21, 22, 23, 24)])
     out2 = daily_statistics(dropped)
@@ -72,22 +72,22 @@ def test_mda8_from_hourly_cst():
     o3[14:18] = 200.0
     ds = _hourly("2026-06-30T16:00", 24, o3=o3)
     out = daily_statistics(ds)
-    assert out["o3_8h"].values[0] == 150.0
+    assert out["o3_mda8"].values[0] == 150.0
     assert out["o3_1h"].values[0] == 200.0
-    assert set(out.data_vars) == {"o3_8h", "o3_1h"}
+    assert set(out.data_vars) == {"o3_mda8", "o3_1h"}
 
 
 def test_min_mda8_windows_is_configurable():
     o3 = np.full(24, np.nan)
     o3[:12] = 100.0  # valid windows end 8..14 → 7 windows
     ds = _hourly("2026-06-30T16:00", 24, o3=o3)
-    assert np.isnan(daily_statistics(ds)["o3_8h"].values[0])
-    assert daily_statistics(ds, min_mda8_windows=7)["o3_8h"].values[0] == 100.0
+    assert np.isnan(daily_statistics(ds)["o3_mda8"].values[0])
+    assert daily_statistics(ds, min_mda8_windows=7)["o3_mda8"].values[0] == 100.0
     o3[:12] = 170.0  # above the 160 limit: counts with 7 windows
     ds = _hourly("2026-06-30T16:00", 24, o3=o3)
-    assert daily_statistics(ds)["o3_8h"].values[0] == 170.0
+    assert daily_statistics(ds)["o3_mda8"].values[0] == 170.0
     limitless = daily_statistics(ds, mda8_exceedance_limit=float("inf"))
-    assert np.isnan(limitless["o3_8h"].values[0])
+    assert np.isnan(limitless["o3_mda8"].values[0])
 
 
 def test_leading_dims_and_layouts_are_kept():
@@ -106,7 +106,7 @@ def test_leading_dims_and_layouts_are_kept():
     assert a["pm25"].dims == ("member", "region", "date")
     assert b["pm25"].dims == ("date", "member", "region")
     assert a["pm25"].dtype == np.float32
-    for name in ("pm25", "o3_8h", "o3_1h"):
+    for name in ("pm25", "o3_mda8", "o3_1h"):
         xr.testing.assert_equal(a[name], b[name].transpose(*a[name].dims))
     expected = values.reshape(2, 3, 3, 24).astype(np.float64).mean(axis=-1)
     np.testing.assert_allclose(a["pm25"].values, expected, rtol=1e-6)
@@ -130,9 +130,9 @@ def test_units_attributes_are_carried():
     ds = _hourly("2026-03-01T00:00", 48, o3=np.full(48, 90.0))
     ds["o3"].attrs = {"units": "ug m-3", "units_conversion": "ppb -> ug m-3 at 298.15 K"}
     out = daily_statistics(ds)
-    assert out["o3_8h"].attrs["units"] == "ug m-3"
-    assert "298.15" in out["o3_8h"].attrs["units_conversion"]
-    assert "MDA8" in out["o3_8h"].attrs["long_name"]
+    assert out["o3_mda8"].attrs["units"] == "ug m-3"
+    assert "298.15" in out["o3_mda8"].attrs["units_conversion"]
+    assert "MDA8" in out["o3_mda8"].attrs["long_name"]
 
 
 def test_dask_input_stays_lazy_and_gives_the_same_numbers():
@@ -145,7 +145,7 @@ def test_dask_input_stays_lazy_and_gives_the_same_numbers():
         coords={"time": time},
     )
     lazy = daily_statistics(ds.chunk({"time": 24, "lat": 2}))
-    assert lazy["o3_8h"].chunks is not None  # not computed yet
+    assert lazy["o3_mda8"].chunks is not None  # not computed yet
     eager = daily_statistics(ds)
-    for name in ("pm25", "o3_8h", "o3_1h"):
+    for name in ("pm25", "o3_mda8", "o3_1h"):
         np.testing.assert_array_equal(lazy[name].values, eager[name].values)

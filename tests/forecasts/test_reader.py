@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine.errors import ForecastError
-from forecasts.reader import touched_dates, read_forecast
+from forecasts.reader import read_forecast, touched_dates
 from forecasts.synthetic import synthetic_forecast
 
 DOMAIN = (114.0, 115.0, 37.0, 38.0, 0.25)
