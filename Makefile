@@ -1,6 +1,6 @@
 # Two entry points for a fresh machine with Python >= 3.11 and make:
 #   make run    set up .venv, write the demo data if absent or stale, start the service
-#   make test   set up .venv and run the whole test suite
+#   make test   set up .venv, lint (ruff, mypy) and run the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv
 HOST   ?= 127.0.0.1
@@ -26,12 +26,15 @@ run: setup
 		--db $(DEMO)/decisions.sqlite --registry $(DEMO)/registry.sqlite \
 		--host $(HOST) --port $(PORT)
 
-test: setup
+CODE = engine grids forecasts registry api tests benchmarks
+
+test: lint
 	$(BIN)/python -m pytest -q
 
 lint: setup
-	$(BIN)/ruff check engine grids forecasts api tests benchmarks
-	$(BIN)/ruff format --check engine grids forecasts api tests benchmarks
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench,boundaries]'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api import __version__
 from api.errors import install_error_handlers
 from api.routers import decisions, health, notices, plans, regions, response
 from api.service import Service
@@ -26,7 +27,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     settings = settings or Settings()
     app = FastAPI(
         title="Lantian (蓝天) API",
-        version="0.1.0",
+        version=__version__,
         description=(
             "Heavy-pollution response levels for regions, from gridded PM2.5/O3 forecasts, "
             "under the AQI standard and alert rule set in force on each date."

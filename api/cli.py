@@ -16,6 +16,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
+import api
 import api.commands
 from engine.errors import LantianError
 
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Lantian (蓝天): heavy-pollution response levels and emission measures.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--version", action="version", version=f"lantian {api.__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(api.commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"api.commands.{info.name}")
