@@ -39,9 +39,12 @@ def region_plan_route(
     region = service.region_info(code)
     day = date or tomorrow_cst()
     regime = None
+    chosen: str
     if level is None:
         response = service.response(code, day)
-        level, regime = response.level, response.regime
+        chosen, regime = response.level, response.regime
+    else:
+        chosen = level
     if not service.settings.registry.is_file():
         raise NotFoundError(
             f"no enterprise registry at {service.settings.registry}; create it with "
@@ -52,7 +55,7 @@ def region_plan_route(
         RegistryStore(service.settings.registry),
         {"code": region["code"], "name": region["name"]},
         day,
-        level,
+        chosen,
         parents=parents,
         catalogue=service.catalogue,
         regime=regime,
