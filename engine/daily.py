@@ -1,8 +1,8 @@
 """Daily statistics of hourly concentrations in China Standard Time natural days.
 
 From hourly values in UTC (any leading dims) to the daily statistics that enter the AQI of
-HJ 633 (RULES §1.5): daily means of PM2.5, PM10, SO2, NO2, CO with the ≥ 20-valid-hours rule,
-the O3 maximum daily 8-hour mean (MDA8) and the O3 daily maximum 1-hour value. The validity
+HJ 633 (docs/rules.md §1.5): daily means of PM2.5, PM10, SO2, NO2, CO with the ≥ 20-valid-hours
+rule, the O3 maximum daily 8-hour mean (MDA8) and the O3 daily maximum 1-hour value. The validity
 numbers come from ``engine/data/aqi_standards.toml`` (``[daily_statistics]``); the numba
 kernels are in :mod:`engine.kernels.daily`.
 
@@ -114,7 +114,7 @@ def daily_statistics(
     min_o3_1h_hours: int | None = None,
     hour_label: Literal["start", "end"] = "start",
 ) -> xr.Dataset:
-    """Daily statistics in China Standard Time natural days (RULES §1.5).
+    """Daily statistics in China Standard Time natural days (docs/rules.md §1.5).
 
     Parameters
     ----------
@@ -124,7 +124,7 @@ def daily_statistics(
         (missing hours may be absent or NaN). Other variables are ignored.
     min_mda8_windows : int, optional
         Least number of valid 8-h windows (of 17) for a valid MDA8 [1]; default from the data
-        file (14, RULES §1.5 [?]). A day with fewer valid windows still counts when its MDA8
+        file (14, docs/rules.md §1.5 [?]). A day with fewer valid windows still counts when its MDA8
         exceeds ``mda8_exceedance_limit``.
     mda8_exceedance_limit : float, optional
         That limit [µg m⁻³]; default 160 (GB 3095 grade II O3 8-h limit); ``inf`` disables
@@ -218,7 +218,7 @@ def daily_statistics(
                         f"8-h means stamped at their end hour, valid with >= {window_hours} "
                         f"values; max of the windows ending {first_end:02d}:00 … "
                         f"{last_end:02d}:00; valid with >= {min_windows} valid windows, or "
-                        f"fewer when above {limit8:g} (RULES §1.5 [?])"
+                        f"fewer when above {limit8:g} (docs/rules.md §1.5 [?])"
                     ),
                 },
             )
@@ -233,7 +233,7 @@ def daily_statistics(
                     "cell_methods": f"time: maximum ({cst})",
                     "validity": (
                         f">= {min_1h} valid hourly values, or fewer when above {limit1:g} "
-                        "(our rule by analogy, RULES §1.5 [I])"
+                        "(our rule by analogy, docs/rules.md §1.5 [I])"
                     ),
                 },
             )
@@ -241,7 +241,7 @@ def daily_statistics(
     result["date"].attrs.update({"long_name": "China Standard Time date (UTC+8)"})
     result.attrs.update(
         {
-            "daily_statistics": "RULES.md §1.5; validity from engine/data/aqi_standards.toml",
+            "daily_statistics": "docs/rules.md §1.5; validity from engine/data/aqi_standards.toml",
             "timezone": "China Standard Time (UTC+08:00) natural days",
             "hour_label": hour_label,
         }

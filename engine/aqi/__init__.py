@@ -13,7 +13,7 @@ Conventions
   (HJ 633-2012) a value above the top of a column that has no IAQI for that averaging period
   (SO2 1h > 800, O3 8h > 800: the caller uses the other period). ``not_computed="raise"``
   raises :class:`~engine.errors.PolicyError` for the latter instead.
-* A value above the top of any other column is undefined in both texts (RULES §1.1 [?]); by
+* A value above the top of any other column is undefined in both texts (docs/rules.md §1.1 [?]); by
   default its IAQI is 500 and it is flagged (``above_top="cap"``); ``above_top="missing"``
   gives :data:`MISSING` instead.
 """

@@ -78,9 +78,9 @@ def iaqi(
         Under HJ633-2026 the input is first rounded by GB/T 8170 (integer; CO one decimal;
         half to even only at an exact half of the float's exact value).
     above_top : {"cap", "missing"}
-        A value above the top breakpoint of a column without a rule in the standard (RULES
-        §1.1 [?]): IAQI 500 (default) or :data:`MISSING`. Use :func:`iaqi_with_flags` to see
-        which values were capped.
+        A value above the top breakpoint of a column without a rule in the standard
+        (docs/rules.md §1.1 [?]): IAQI 500 (default) or :data:`MISSING`. Use
+        :func:`iaqi_with_flags` to see which values were capped.
     not_computed : {"missing", "raise"}
         HJ633-2012 SO2 1h > 800 and O3 8h > 800 have no IAQI (use the 24-h / 1-h value):
         return :data:`MISSING` (default) or raise :class:`~engine.errors.PolicyError`.
@@ -326,7 +326,7 @@ def daily_aqi_dataset(
         above,
         {
             "long_name": "some value above the top breakpoint, IAQI by the undefined-range rule",
-            "comment": f"RULES §1.1 [?]: above_top={above_top!r}",
+            "comment": f"docs/rules.md §1.1 [?]: above_top={above_top!r}",
         },
     )
     result = xr.Dataset(out_vars, coords={k: v for k, v in coords.items()})

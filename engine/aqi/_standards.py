@@ -54,7 +54,9 @@ _FLAG_TEXT = {
     _kernel.FLAG_NEGATIVE: "negative concentration (invalid)",
     _kernel.FLAG_NOT_COMPUTED: "above the top breakpoint: no IAQI for this averaging period",
     _kernel.FLAG_FIXED: "above the top breakpoint: IAQI fixed by the standard",
-    _kernel.FLAG_ABOVE_TOP: "above the top breakpoint: undefined by the standard (RULES §1.1 [?])",
+    _kernel.FLAG_ABOVE_TOP: (
+        "above the top breakpoint: undefined by the standard (docs/rules.md §1.1 [?])"
+    ),
 }
 
 

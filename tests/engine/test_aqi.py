@@ -15,7 +15,7 @@ from tests.engine.test_aqi_oracle import TABLES
 S12, S26 = "HJ633-2012", "HJ633-2026"
 
 
-# RULES.md §1.6, "exact, then ceiling".
+# docs/rules.md §1.6, "exact, then ceiling".
 @pytest.mark.parametrize(
     ("pollutant", "value", "standard", "expected"),
     [

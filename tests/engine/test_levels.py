@@ -1,4 +1,4 @@
-"""Alert levels under the rule sets of RULES.md §2.1 (natural-day mode)."""
+"""Alert levels under the rule sets of docs/rules.md §2.1 (natural-day mode)."""
 
 from __future__ import annotations
 

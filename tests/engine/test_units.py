@@ -17,7 +17,7 @@ def test_molar_volume_at_the_reference_state():
 @pytest.mark.parametrize(
     ("pollutant", "unit", "factor"),
     [
-        ("o3", "ppb", 48.00 / 24.4654),  # RULES §1.5: 1.962 µg/m³
+        ("o3", "ppb", 48.00 / 24.4654),  # docs/rules.md §1.5: 1.962 µg/m³
         ("no2", "ppb", 46.01 / 24.4654),
         ("so2", "ppb", 64.07 / 24.4654),
         ("o3", "ppm", 1000 * 48.00 / 24.4654),

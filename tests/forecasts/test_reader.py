@@ -41,7 +41,7 @@ def test_ppb_is_converted_at_the_reference_state_and_recorded(tmp_path, dataset)
     ppb["o3"] = dataset["o3"] / 2.0
     ppb["o3"].attrs["units"] = "ppb"
     forecast = read_forecast(write(ppb, tmp_path / "ppb.nc"))
-    # 1 ppb O3 = 48.00 / 24.465 µg/m³ at 298.15 K, 1013.25 hPa (RULES.md §1.5).
+    # 1 ppb O3 = 48.00 / 24.465 µg/m³ at 298.15 K, 1013.25 hPa (docs/rules.md §1.5).
     expected = dataset["o3"].values / 2.0 * 48.00 / 24.4654
     np.testing.assert_allclose(forecast.data["o3"].values, expected, rtol=1e-5)
     assert "298.15 K" in forecast.data["o3"].attrs["units_conversion"]
