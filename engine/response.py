@@ -90,9 +90,9 @@ class Response:
     mode: str
     forecast_level: str
     episode: EpisodeRef | None
+    probabilities: Mapping[str, float] | None
     valid_fraction: float
     degraded: bool
-    probabilities: Mapping[str, float] | None = None
 
 
 def build_response(

@@ -138,3 +138,24 @@ def test_api_levels_are_the_engines():
     from engine.levels import LEVELS
 
     assert get_args(Level) == LEVELS
+
+
+def test_api_models_mirror_the_engine_records():
+    """The pydantic models are the API's view of the engine's records: the same fields."""
+    import dataclasses
+
+    from api import schemas
+    from engine import regional, response
+
+    pairs = [
+        (schemas.Response, response.Response),
+        (schemas.ForecastIdentity, response.ForecastIdentity),
+        (schemas.EpisodeRef, response.EpisodeRef),
+    ]
+    for model, record in pairs:
+        assert list(model.model_fields) == [f.name for f in dataclasses.fields(record)]
+    # A day shows every field of the engine's DayValues except the internal above_top flag,
+    # which the response states in its reasons instead.
+    day_fields = [f.name for f in dataclasses.fields(regional.DayValues)]
+    assert list(schemas.DayValues.model_fields) == [f for f in day_fields if f != "above_top"]
+    assert list(schemas.RegionBrief.model_fields) == ["code", "name"]

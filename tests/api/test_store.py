@@ -26,6 +26,7 @@ def response(code: str, day: str, level: str = "yellow") -> Response:
         mode="natural",
         forecast_level=level,
         episode=None,
+        probabilities=None,
         valid_fraction=1.0,
         degraded=False,
     )
