@@ -30,7 +30,6 @@ COMPILE_SECONDS = time.perf_counter() - _t0
 import numba  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from api.registry.synthetic import synthetic_registry  # noqa: E402
 from benchmarks._common import (  # noqa: E402
     bandwidth_floor_seconds,
     format_seconds,
@@ -47,6 +46,7 @@ from engine.measures import (  # noqa: E402
     default_catalogue,
     propose_shortfall,
 )
+from registry.synthetic import synthetic_registry  # noqa: E402
 
 DAY = dt.date(2026, 12, 2)
 LEVEL = "orange"

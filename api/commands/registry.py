@@ -58,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from api.registry import RegistryStore
+    from registry import RegistryStore
 
     summary = RegistryStore(args.db).import_csv(
         enterprises=args.enterprises,
@@ -76,8 +76,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from api.registry import RegistryStore
     from engine.errors import NotFoundError
+    from registry import RegistryStore
 
     if not args.db.is_file():
         raise NotFoundError(f"{args.db}: no registry file")
@@ -92,9 +92,9 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _synthetic(args: argparse.Namespace) -> int:
-    from api.registry.store import RegistryStore
-    from api.registry.synthetic import synthetic_registry
     from grids import load_regions
+    from registry.store import RegistryStore
+    from registry.synthetic import synthetic_registry
 
     regions = load_regions(args.regions)
     parents = {r.code: r.parent for r in regions}

@@ -6,12 +6,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse
 
-from engine.cst import tomorrow_cst
 from api.deps import ServiceDep
-from api.registry import RegistryStore, region_plan
 from api.schemas import Level
+from engine.cst import tomorrow_cst
 from engine.errors import NotFoundError
 from engine.measures import plan_csv
+from registry import RegistryStore, region_plan
 
 router = APIRouter(tags=["plans"])
 

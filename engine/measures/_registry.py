@@ -3,7 +3,7 @@
 Enterprises and their production lines are held column by column; categorical columns
 (industry, grade, process, region, capacity unit) as integer codes into small vocabularies, so a
 million lines are a few flat arrays. Lines are grouped by enterprise: enterprise ``e`` owns lines
-``line_start[e]:line_start[e + 1]``. Built by the registry store (``api.registry``) or by the
+``line_start[e]:line_start[e + 1]``. Built by the registry store (the ``registry`` package) or by the
 synthetic generator; holds no file or database handle.
 """
 

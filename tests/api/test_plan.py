@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,15 +17,19 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from engine.errors import PolicyError
-from tests.api.test_registry import cement_files
 from tests.conftest import DEMO_DATE
+from tests.registry.test_store import cement_files
 
 LANTIAN = str(Path(sys.executable).with_name("lantian"))
+ROOT = Path(__file__).resolve().parents[2]
 SECOND = (DEMO_DATE + dt.timedelta(days=1)).isoformat()  # the heavy episode
 
 
 def lantian(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([LANTIAN, *args], capture_output=True, text=True, timeout=300)
+    """Run the CLI on this checkout's code (the installed script alone may map elsewhere)."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONPATH": path}
+    return subprocess.run([LANTIAN, *args], capture_output=True, text=True, timeout=300, env=env)
 
 
 @pytest.fixture(scope="module")

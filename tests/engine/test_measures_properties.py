@@ -8,10 +8,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.registry.synthetic import synthetic_registry
 from engine.kernels import measures as km
 from engine.kernels._compile import use_numba
 from engine.measures import compute_plan
+from registry.synthetic import synthetic_registry
 
 DAY = dt.date(2026, 12, 2)
 BOXES = [("130102", (114.3, 37.9, 114.7, 38.2)), ("130202", (118.0, 39.5, 118.4, 39.8))]

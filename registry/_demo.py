@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from api.registry.store import ImportSummary, RegistryStore
-from api.registry.synthetic import synthetic_registry
 from grids import RegionSet, load_regions
+from registry.store import ImportSummary, RegistryStore
+from registry.synthetic import synthetic_registry
 
 __all__ = ["import_synthetic"]
 

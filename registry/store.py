@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from api.registry._csv import read_baseline, read_enterprises, read_lines, read_plans
 from engine.errors import RegistryError
 from engine.measures import POLLUTANTS, Registry, default_catalogue, registry_from_records
+from registry._csv import read_baseline, read_enterprises, read_lines, read_plans
 
 __all__ = ["SCHEMA_VERSION", "ImportRejected", "ImportSummary", "RegistryStore"]
 
@@ -183,7 +183,7 @@ class RegistryStore:
         Parameters
         ----------
         enterprises, lines, plans, baseline : Path, optional
-            The CSV files (columns of :mod:`api.registry._csv`); at least one.
+            The CSV files (columns of :mod:`registry._csv`); at least one.
         as_of : datetime.date, optional
             Date from which the imported grades hold (grade history); default today (UTC).
 

@@ -7,11 +7,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from api.registry.regions import region_baseline, region_chain, region_members
-from api.registry.store import RegistryStore
 from engine.errors import PolicyError
 from engine.measures import Catalogue, PlanResult, build_plan, parse_catalogue
 from engine.measures._catalogue import default_catalogue_text
+from registry.regions import region_baseline, region_chain, region_members
+from registry.store import RegistryStore
 
 __all__ = ["read_catalogue", "region_plan"]
 

@@ -1,18 +1,22 @@
-"""The enterprise registry: SQLite store, CSV import, region membership, synthetic registry.
+"""The enterprise registry, an adapter around the engine: SQLite store, CSV import, region
+membership and baselines, a region's plan, synthetic registry.
+
+Imports :mod:`engine` (and :mod:`grids` for region sets), never :mod:`api` (docs/design.md,
+"Layout").
 
 * :class:`RegistryStore` — schema version and migrations, atomic CSV import (every bad row
   reported by line number, nothing imported), grade history, plans, baselines, loading a
   region's enterprises as the engine's columnar :class:`engine.measures.Registry`;
 * :func:`region_members`, :func:`region_chain`, :func:`region_baseline` — what a region covers;
-* :func:`synthetic_registry` — a realistic synthetic registry (``api.registry.synthetic``);
+* :func:`synthetic_registry` — a realistic synthetic registry (:mod:`registry.synthetic`);
 * :func:`import_synthetic` — generate for a region set, write the CSVs and import them.
 """
 
-from api.registry._demo import import_synthetic
-from api.registry._plan import read_catalogue, region_plan
-from api.registry.regions import region_baseline, region_chain, region_members
-from api.registry.store import SCHEMA_VERSION, ImportRejected, ImportSummary, RegistryStore
-from api.registry.synthetic import SyntheticRegistry, synthetic_registry
+from registry._demo import import_synthetic
+from registry._plan import read_catalogue, region_plan
+from registry.regions import region_baseline, region_chain, region_members
+from registry.store import SCHEMA_VERSION, ImportRejected, ImportSummary, RegistryStore
+from registry.synthetic import SyntheticRegistry, synthetic_registry
 
 __all__ = [
     "SCHEMA_VERSION",
