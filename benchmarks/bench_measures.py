@@ -185,12 +185,14 @@ def pandas_plan(registry: Registry) -> np.ndarray:
     share["total"] = grouped.transform("sum")
     chosen = share["stopped"] | (share["before"] < share["value"] * share["total"] * (1 - 1e-12))
     pairs.loc[share.index[chosen.to_numpy()], "fraction"] = 1.0
-    g = pairs["guarantee"]
-    pairs.loc[g, "fraction"] = (
-        (1 - pairs.loc[g, "cap"] * pairs.loc[g, "base"] / pairs.loc[g, "last"])
-        .clip(lower=0)
-        .fillna(0.0)
-    )
+    # guarantee firms: the cap replaces stops and shares (no cap: no stop); under a limit they
+    # produce the larger of the allowed and the guaranteed output
+    g = pairs["guarantee"].to_numpy()
+    cap_f = (1 - pairs["cap"] * pairs["base"] / pairs["last"]).clip(lower=0)
+    is_limit = (pairs["action"] == "limit_output").to_numpy()
+    pairs.loc[g & ~is_limit, "fraction"] = cap_f[g & ~is_limit].fillna(0.0)
+    eased = g & is_limit & (cap_f < pairs["fraction"]).to_numpy()
+    pairs.loc[eased, "fraction"] = cap_f[eased]
     per_line = pairs.groupby("line").agg(
         fraction=("fraction", "max"),
         stopped=("stopped", "first"),
