@@ -38,8 +38,8 @@ from benchmarks._common import (  # noqa: E402
 )
 from engine.kernels._compile import use_numba  # noqa: E402
 from engine.measures import (  # noqa: E402
+    EMISSION_SPECIES,
     GRADES,
-    POLLUTANTS,
     Plans,
     Registry,
     compute_plan,
@@ -134,7 +134,7 @@ def pandas_plan(registry: Registry) -> np.ndarray:
             "stopped": registry.already_stopped,
         }
     )
-    for k, p in enumerate(POLLUTANTS):
+    for k, p in enumerate(EMISSION_SPECIES):
         lines[p] = registry.emission_kg_h[:, k]
     lines["base"] = lines[["permitted", "licensed", "last"]].min(axis=1)
     lines = lines.merge(ent, on="ent", how="left")
@@ -197,13 +197,13 @@ def pandas_plan(registry: Registry) -> np.ndarray:
         fraction=("fraction", "max"),
         stopped=("stopped", "first"),
         hours=("hours", "first"),
-        **{p: (p, "first") for p in POLLUTANTS},
+        **{p: (p, "first") for p in EMISSION_SPECIES},
     )
     running = ~per_line["stopped"]
     return np.array(
         [
             (per_line["fraction"] * per_line[p] * per_line["hours"] * running).sum()
-            for p in POLLUTANTS
+            for p in EMISSION_SPECIES
         ]
     )
 
@@ -233,7 +233,7 @@ def main() -> None:
     print(
         "totals [t/d] (ours = numpy twin = pandas): "
         + ", ".join(
-            f"{p} {v / 1e3:,.1f}" for p, v in zip(POLLUTANTS, ours.totals_kg_d, strict=True)
+            f"{p} {v / 1e3:,.1f}" for p, v in zip(EMISSION_SPECIES, ours.totals_kg_d, strict=True)
         )
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.measures import POLLUTANTS
+from engine.measures import EMISSION_SPECIES
 from registry._csv import LINE_COLUMNS
 
 __all__ = [
@@ -128,7 +128,7 @@ def synthetic_lines(
             parts["licensed_capacity"].append(np.round(licensed, 1))
             parts["last_year_output"].append(np.round(last, 1))
             parts["capacity_unit"].append(np.full(owner.size, unit, object))
-            for p, rate in zip(POLLUTANTS, rates, strict=True):
+            for p, rate in zip(EMISSION_SPECIES, rates, strict=True):
                 noise = rng.lognormal(0.0, 0.3, owner.size)
                 parts[f"{p}_kg_h"].append(np.round(rate * scale * noise, 4))
             parts["hours_per_day"].append(

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from engine.measures import GRADES, POLLUTANTS, Registry
+from engine.measures import EMISSION_SPECIES, GRADES, Registry
 from registry._csv import BASELINE_COLUMNS, ENTERPRISE_COLUMNS, LINE_COLUMNS
 from registry._mix import (
     GRADE_P,
@@ -105,7 +105,7 @@ class SyntheticRegistry:
             last_year_output=x["last_year_output"],
             capacity_unit=unit,
             units=units,
-            emission_kg_h=np.stack([x[f"{p}_kg_h"] for p in POLLUTANTS], axis=1),
+            emission_kg_h=np.stack([x[f"{p}_kg_h"] for p in EMISSION_SPECIES], axis=1),
             hours_per_day=x["hours_per_day"],
             already_stopped=x["already_stopped"],
         )
@@ -250,14 +250,14 @@ def _baseline(
     running = ~lines["already_stopped"]
     totals: dict[str, np.ndarray] = {}
     codes, inverse = np.unique(line_region.astype(str), return_inverse=True)
-    for k, p in enumerate(POLLUTANTS):
+    for k, p in enumerate(EMISSION_SPECIES):
         kg = lines[f"{p}_kg_h"] * lines["hours_per_day"] * running
         per_region = np.bincount(inverse, weights=kg, minlength=codes.size)
         for c, v in zip(codes.tolist(), per_region.tolist(), strict=True):
-            totals.setdefault(c, np.zeros(len(POLLUTANTS)))[k] = v
+            totals.setdefault(c, np.zeros(len(EMISSION_SPECIES)))[k] = v
     out: dict[str, np.ndarray] = {}
     for code, kg in totals.items():
-        share = INDUSTRIAL_SHARE * rng.uniform(0.85, 1.15, len(POLLUTANTS))
+        share = INDUSTRIAL_SHARE * rng.uniform(0.85, 1.15, len(EMISSION_SPECIES))
         out[code] = kg / 1e3 / share
     own = dict(out)
     for code, value in own.items():
@@ -265,10 +265,10 @@ def _baseline(
         seen = set()
         while parent and parent not in seen:  # each ancestor sums its descendants' own values
             seen.add(parent)
-            out[parent] = out.get(parent, np.zeros(len(POLLUTANTS))) + value
+            out[parent] = out.get(parent, np.zeros(len(EMISSION_SPECIES))) + value
             parent = parents.get(parent)
     keys = sorted(out)
     table: dict[str, np.ndarray] = {"region_code": np.array(keys, object)}
-    for k, p in enumerate(POLLUTANTS):
+    for k, p in enumerate(EMISSION_SPECIES):
         table[f"{p}_t_d"] = np.array([round(float(out[c][k]), 6) for c in keys])
     return table

@@ -14,9 +14,9 @@
 from engine.measures._build import build_plan
 from engine.measures._catalogue import (
     ACTIONS,
+    EMISSION_SPECIES,
     GRADES,
     LEVELS,
-    POLLUTANTS,
     Action,
     Catalogue,
     Policy,
@@ -34,9 +34,9 @@ __all__ = [
     "ACTIONS",
     "BASES",
     "CSV_COLUMNS",
+    "EMISSION_SPECIES",
     "GRADES",
     "LEVELS",
-    "POLLUTANTS",
     "Action",
     "Catalogue",
     "PlanResult",

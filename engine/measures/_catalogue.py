@@ -21,9 +21,9 @@ from engine.levels import LEVELS
 
 __all__ = [
     "ACTIONS",
+    "EMISSION_SPECIES",
     "GRADES",
     "LEVELS",
-    "POLLUTANTS",
     "SCOPES",
     "STATUSES",
     "Action",
@@ -40,8 +40,9 @@ GRADES = ("A+", "A", "leading", "B", "B-", "C", "D", "ungraded")
 ACTIONS = ("stop", "limit_output", "stop_share_of_lines", "transport_restriction", "shift_hours")
 SCOPES = ("whole_plant", "process", "line", "road_transport")
 STATUSES = ("official", "local_default", "plan")
-POLLUTANTS = ("so2", "nox", "pm", "voc")
-"""Pollutants accounted, in this order in every ``(…, pollutant)`` array."""
+EMISSION_SPECIES = ("so2", "nox", "pm", "voc")
+"""Emission species accounted (glossary: "emission species"), in this order in every
+``(…, species)`` array; the ambient pollutants (pm25 … co) are another list."""
 
 _VALUED = {"limit_output", "stop_share_of_lines"}
 _ALERT_LEVELS = ("yellow", "orange", "red")

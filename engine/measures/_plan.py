@@ -20,9 +20,9 @@ import numpy as np
 from engine.errors import PolicyError
 from engine.kernels.measures import measure_lines
 from engine.measures._catalogue import (
+    EMISSION_SPECIES,
     GRADES,
     LEVELS,
-    POLLUTANTS,
     Action,
     Catalogue,
     Policy,
@@ -31,7 +31,7 @@ from engine.measures._catalogue import (
 )
 from engine.measures._registry import GRADE_INDEX, Registry
 
-__all__ = ["BASES", "PlanResult", "TARGET_TOLERANCE_KG", "compute_plan"]
+__all__ = ["BASES", "TARGET_TOLERANCE_KG", "PlanResult", "compute_plan"]
 
 BASES = (
     "no_alert",
@@ -71,9 +71,9 @@ class PlanResult:
 
     Enterprise arrays (enterprise,): ``grade`` in force and ``effective_grade`` (ungraded
     mapped per policy), ``basis`` (index into :data:`BASES`), ``rule`` (index into ``rules``,
-    -1 none), ``reduction_kg_d`` (enterprise, pollutant). Line arrays (line,): ``action``
+    -1 none), ``reduction_kg_d`` (enterprise, species). Line arrays (line,): ``action``
     (outcome code of :mod:`engine.kernels.measures`), ``act`` (index into the flat action
-    arrays), ``fraction`` [1], ``reduction_kg_d`` (line, pollutant). Flat actions (action,):
+    arrays), ``fraction`` [1], ``reduction_kg_d`` (line, species). Flat actions (action,):
     ``act_code``, ``act_value``, ``act_process``, ``act_line``, ``act_rule`` and
     ``act_action`` (the :class:`Action` described).
     """
@@ -107,22 +107,22 @@ class PlanResult:
 
     @property
     def achieved_ratio(self) -> np.ndarray:
-        """Totals over the baseline (pollutant,) [1]; NaN where no baseline."""
+        """Totals over the baseline (species,) [1]; NaN where no baseline."""
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(
                 self.baseline_t_d > 0, self.totals_kg_d / (self.baseline_t_d * 1e3), np.nan
             )
 
     def deficit_kg_d(self, totals: np.ndarray | None = None) -> np.ndarray:
-        """Reduction still missing to the required ratio (pollutant,) [kg d⁻¹]; NaN unknown."""
+        """Reduction still missing to the required ratio (species,) [kg d⁻¹]; NaN unknown."""
         totals = self.totals_kg_d if totals is None else totals
         if self.required_ratio is None:
-            return np.full(len(POLLUTANTS), np.nan)
+            return np.full(len(EMISSION_SPECIES), np.nan)
         need = self.required_ratio * self.baseline_t_d * 1e3
         return np.where(np.isfinite(need), np.maximum(0.0, need - totals), np.nan)
 
     def target_met(self, totals: np.ndarray | None = None) -> list[bool | None]:
-        """Per pollutant: reduction ≥ required ratio × baseline; None when unknown."""
+        """Per emission species: reduction ≥ required ratio × baseline; None when unknown."""
         deficit = self.deficit_kg_d(totals)
         return [None if np.isnan(d) else bool(d <= TARGET_TOLERANCE_KG) for d in deficit]
 
@@ -151,7 +151,7 @@ def compute_plan(
         Day of the response (selects the catalogue rules in force and the season).
     region_chain : sequence of str
         The region's code then its ancestors' (selects regional rules and options).
-    baseline_t_d : (pollutant,) [t d⁻¹], optional
+    baseline_t_d : (species,) [t d⁻¹], optional
         Whole-society emissions of the region (SO2, NOx, PM, VOC); NaN or None: unknown.
     catalogue : Catalogue, optional
         Default: the packaged catalogue.
@@ -255,9 +255,9 @@ def compute_plan(
         registry.emission_kg_h.astype(np.float64, copy=False),
         registry.hours_per_day.astype(np.float64, copy=False),
     )
-    baseline = np.full(len(POLLUTANTS), np.nan)
+    baseline = np.full(len(EMISSION_SPECIES), np.nan)
     if baseline_t_d is not None:
-        baseline = np.asarray(baseline_t_d, np.float64).reshape(len(POLLUTANTS))
+        baseline = np.asarray(baseline_t_d, np.float64).reshape(len(EMISSION_SPECIES))
     required = policy.required_ratio.get(level) if alert else None
     return PlanResult(
         registry=registry,
@@ -282,7 +282,7 @@ def compute_plan(
         line_fraction=fraction,
         line_reduction_kg_d=line_red,
         enterprise_reduction_kg_d=ent_red,
-        totals_kg_d=ent_red.sum(axis=0) if n_ent else np.zeros(len(POLLUTANTS)),
+        totals_kg_d=ent_red.sum(axis=0) if n_ent else np.zeros(len(EMISSION_SPECIES)),
         baseline_t_d=baseline,
         required_ratio=required,
         notes=notes,

@@ -19,7 +19,7 @@ from engine.kernels.measures import (
     OUT_SHARE_STOP,
     OUT_STOP,
 )
-from engine.measures._catalogue import GRADES, POLLUTANTS
+from engine.measures._catalogue import EMISSION_SPECIES, GRADES
 from engine.measures._plan import (
     BASES,
     EXEMPT,
@@ -61,11 +61,14 @@ _PLAN_SOURCE = "own plan of the enterprise (一厂一策, registry plans.csv)"
 
 
 def _kg(values: np.ndarray) -> dict[str, float]:
-    return {p: float(v) for p, v in zip(POLLUTANTS, values, strict=True)}
+    return {p: float(v) for p, v in zip(EMISSION_SPECIES, values, strict=True)}
 
 
 def _ratio(values: np.ndarray) -> dict[str, float | None]:
-    return {p: (None if np.isnan(v) else float(v)) for p, v in zip(POLLUTANTS, values, strict=True)}
+    return {
+        p: (None if np.isnan(v) else float(v))
+        for p, v in zip(EMISSION_SPECIES, values, strict=True)
+    }
 
 
 class _Explainer:
@@ -219,7 +222,7 @@ class _Explainer:
                     "source": source,
                     "status": status,
                     "already_stopped": False,
-                    "reduction_kg_d": _kg(np.zeros(len(POLLUTANTS))),
+                    "reduction_kg_d": _kg(np.zeros(len(EMISSION_SPECIES))),
                 }
             )
         return out
@@ -294,7 +297,7 @@ def plan_document(
         "baseline_t_d": _ratio(baseline),
         "required_ratio": result.required_ratio,
         "achieved_ratio": _ratio(result.achieved_ratio),
-        "target_met": dict(zip(POLLUTANTS, result.target_met(), strict=True)),
+        "target_met": dict(zip(EMISSION_SPECIES, result.target_met(), strict=True)),
         "shortfall_proposals": _proposals(result, proposals) if proposals is not None else [],
         "catalogue": {"id": result.catalogue.id, "version": result.catalogue.version},
         "notes": list(result.notes),
@@ -313,7 +316,7 @@ def plan_document(
         document["after_proposals"] = {
             "totals_kg_d": _kg(totals),
             "achieved_ratio": _ratio(ratio),
-            "target_met": dict(zip(POLLUTANTS, result.target_met(totals), strict=True)),
+            "target_met": dict(zip(EMISSION_SPECIES, result.target_met(totals), strict=True)),
             "exhausted": list(proposals.exhausted),
         }
     return document
@@ -327,7 +330,7 @@ def _proposals(result: PlanResult, proposals: Proposals) -> list[dict[str, Any]]
     for k in range(len(proposals)):
         i = int(proposals.line[k])
         e = int(ent[i])
-        pollutant = POLLUTANTS[int(proposals.pollutant[k])]
+        pollutant = EMISSION_SPECIES[int(proposals.pollutant[k])]
         gain = float(proposals.added_kg_d[k, int(proposals.pollutant[k])])
         tier = "/".join(tiers[int(proposals.tier[k])])
         unit = reg.units[int(reg.capacity_unit[i])]
