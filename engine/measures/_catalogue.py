@@ -18,6 +18,7 @@ from typing import Any
 
 from engine.errors import PolicyError
 from engine.levels import LEVELS
+from engine.texts import text
 
 __all__ = [
     "ACTIONS",
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 GRADES = ("A+", "A", "leading", "B", "B-", "C", "D", "ungraded")
-"""Performance grades of the registry (RULES.md §3.1), best first; ``ungraded`` last."""
+"""Performance grades of the registry (docs/rules.md §3.1), best first; ``ungraded`` last."""
 ACTIONS = ("stop", "limit_output", "stop_share_of_lines", "transport_restriction", "shift_hours")
 SCOPES = ("whole_plant", "process", "line", "road_transport")
 STATUSES = ("official", "local_default", "plan")
@@ -58,19 +59,20 @@ class Action:
     processes: tuple[str, ...] = ()
     note: str = ""
 
-    def describe(self) -> str:
-        """Human wording, e.g. ``"limit_output 20 % (whole plant)"``."""
-        what = self.action
+    def describe(self, language: str = "en") -> str:
+        """Human wording, e.g. ``"limit_output 20 % (whole plant)"`` (``engine/data/texts_*``).
+
+        The note is the catalogue's own text, in the language the catalogue wrote it.
+        """
+        what = text(f"measures.action.{self.action}", language)
         if self.value is not None and self.action in _VALUED:
-            what += f" {self.value * 100:g} %"
-        where = {
-            "whole_plant": "whole plant",
-            "process": "process " + "/".join(self.processes),
-            "line": "line",
-            "road_transport": "road transport",
-        }[self.scope]
-        text = f"{what} ({where})"
-        return f"{text}: {self.note}" if self.note else text
+            what = text("measures.action_form.valued", language, what=what, pct=self.value * 100)
+        where = text(f"measures.scope.{self.scope}", language, processes="/".join(self.processes))
+        if self.note:
+            form, fields = "noted", {"what": what, "where": where, "note": self.note}
+        else:
+            form, fields = "described", {"what": what, "where": where}
+        return text(f"measures.action_form.{form}", language, **fields)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +108,7 @@ class Policy:
     """Options of one region (national defaults overridden by the region's own)."""
 
     required_ratio: Mapping[str, float]
+    """Required reduction ratio by level [1]; levels without one (``pre_alert``) are absent."""
     required_ratio_source: str
     ungraded_as: str
     positive_list_exempt: bool
@@ -113,6 +116,7 @@ class Policy:
     line_share_capacity: str
     shortfall_tiers: tuple[tuple[str, ...], ...]
     sources: Mapping[str, str]
+    """Where each option comes from, by option (``guarantee``, ``self_directed``, ...)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,7 +157,7 @@ class Catalogue:
         sources = {k[: -len("_source")]: str(v) for k, v in merged.items() if k.endswith("_source")}
         return Policy(
             required_ratio=ratios,
-            required_ratio_source=str(ratio.get("source", "")),
+            required_ratio_source=str(ratio["source"]),
             ungraded_as=str(merged["ungraded_as"]),
             positive_list_exempt=bool(merged["positive_list_exempt"]),
             self_directed_grades=frozenset(merged["self_directed_grades"]),
@@ -221,15 +225,15 @@ def parse_catalogue(*texts: str, names: Sequence[str] | None = None) -> Catalogu
         raise PolicyError("no catalogue text given")
     labels = list(names or []) + [f"catalogue layer {i}" for i in range(len(texts))]
     docs = []
-    for i, text in enumerate(texts):
+    for i, layer_text in enumerate(texts):
         try:
-            docs.append(tomllib.loads(text))
+            docs.append(tomllib.loads(layer_text))
         except tomllib.TOMLDecodeError as error:
             raise PolicyError(f"{labels[i]}: not valid TOML: {error}") from None
     base = docs[0]
-    for key in ("id", "policy", "required_ratio", "seasons", "industries"):
+    for key in ("id", "version", "policy", "required_ratio", "seasons", "industries"):
         if key not in base:
-            raise PolicyError(f"{labels[0]}: missing [{key}] — the base catalogue must be complete")
+            raise PolicyError(f"{labels[0]}: missing {key!r} — the base catalogue must be complete")
     industries = dict(base["industries"])
     sources: dict[str, str] = {}
     policy = dict(base["policy"])
@@ -247,6 +251,7 @@ def parse_catalogue(*texts: str, names: Sequence[str] | None = None) -> Catalogu
         for j, raw in enumerate(doc.get("rule", [])):
             rules.append(_rule(raw, layer, sources, industries, f"{labels[layer]} rule {j + 1}"))
     _check_policy(policy, labels[0])
+    _check_required_ratio(ratio, labels[0])
     seasons = {
         name: (_month_day(v["start"], name), _month_day(v["end"], name))
         for name, v in base["seasons"].items()
@@ -256,7 +261,7 @@ def parse_catalogue(*texts: str, names: Sequence[str] | None = None) -> Catalogu
         raise PolicyError(f"{labels[0]}: rule ids are not unique")
     return Catalogue(
         id=str(base["id"]),
-        version=str(base.get("version", "")),
+        version=str(base["version"]),
         industries=industries,
         rules=tuple(rules),
         policy=policy,
@@ -352,17 +357,27 @@ def _action(raw: Mapping[str, Any], where: str) -> Action:
     return Action(action, value, scope, processes, str(raw.get("note", "")))
 
 
+_POLICY_KEYS = (
+    "self_directed_grades",
+    "self_directed_source",
+    "ungraded_as",
+    "ungraded_source",
+    "positive_list_exempt",
+    "positive_list_source",
+    "line_share_capacity",
+    "shortfall_tiers",
+    "guarantee_source",
+)
+"""Keys every catalogue's ``[policy]`` states: policy lives in data, with no default in code."""
+
+
 def _check_policy(policy: Mapping[str, Any], where: str) -> None:
-    needed = (
-        "self_directed_grades",
-        "ungraded_as",
-        "positive_list_exempt",
-        "line_share_capacity",
-        "shortfall_tiers",
-    )
-    for key in needed:
+    for key in _POLICY_KEYS:
         if key not in policy:
-            raise PolicyError(f"{where}: [policy] misses {key}")
+            raise PolicyError(
+                f"{where}: [policy] misses the required key {key!r} (no default in code; "
+                "see engine/data/measures.toml)"
+            )
     if policy["ungraded_as"] not in ("C", "D", "B", "B-"):
         raise PolicyError(f"{where}: ungraded_as {policy['ungraded_as']!r}: expected C or D")
     if policy["line_share_capacity"] not in ("permitted_capacity", "licensed_capacity", "base"):
@@ -372,12 +387,24 @@ def _check_policy(policy: Mapping[str, Any], where: str) -> None:
         )
 
 
-def _month_day(text: str, name: str) -> tuple[int, int]:
+def _check_required_ratio(ratio: Mapping[str, Any], where: str) -> None:
+    for key in ("source", *_ALERT_LEVELS):
+        if key not in ratio:
+            raise PolicyError(
+                f"{where}: [required_ratio] misses the required key {key!r} (no default in "
+                "code; see engine/data/measures.toml)"
+            )
+    for level, value in ratio.items():
+        if level in LEVELS and not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
+            raise PolicyError(f"{where}: [required_ratio] {level} = {value!r}: expected 0 … 1")
+
+
+def _month_day(value: str, name: str) -> tuple[int, int]:
     try:
-        month, day = (int(p) for p in str(text).split("-"))
+        month, day = (int(p) for p in str(value).split("-"))
         dt.date(2000, month, day)
     except ValueError:
-        raise PolicyError(f"season {name}: {text!r} is not MM-DD") from None
+        raise PolicyError(f"season {name}: {value!r} is not MM-DD") from None
     return month, day
 
 
