@@ -167,7 +167,7 @@ class Registry:
     def base_output(self) -> np.ndarray:
         """Output base of each line: min(permitted, licensed, last year's) (line,) [unit a⁻¹].
 
-        RULES.md §3.2: the base of "cut output x %" is the smallest of the three (as daily
+        docs/rules.md §3.2: the base of "cut output x %" is the smallest of the three (as daily
         averages; the common divisor cancels in every ratio Lantian takes).
         """
         return np.minimum(

@@ -15,19 +15,13 @@ import dataclasses
 import numpy as np
 
 from engine.measures._catalogue import EMISSION_SPECIES, GRADES
-from engine.measures._plan import (
-    CATALOGUE,
-    FALLBACK,
-    NO_RULE,
-    OWN_PLAN,
-    TARGET_TOLERANCE_KG,
-    PlanResult,
-)
+from engine.measures._plan import TARGET_TOLERANCE_KG, PlanResult
+from engine.measures._select import CATALOGUE, FALLBACK, NO_RULE, OWN_PLAN
 
 __all__ = ["Proposals", "propose_shortfall"]
 
 DAYS_PER_YEAR = 365.0
-"""Annual output to a daily average (RULES.md §3.2 speaks of daily averages) [d a⁻¹]."""
+"""Annual output to a daily average (docs/rules.md §3.2 speaks of daily averages) [d a⁻¹]."""
 
 
 @dataclasses.dataclass(frozen=True)
