@@ -9,16 +9,18 @@ Imports :mod:`engine` (and :mod:`grids` for region sets), never :mod:`api` (docs
   region's enterprises as the engine's columnar :class:`engine.measures.Registry`;
 * :func:`region_members`, :func:`region_chain`, :func:`region_baseline` — what a region covers;
 * :func:`synthetic_registry` — a realistic synthetic registry (:mod:`registry.synthetic`);
-* :func:`import_synthetic` — generate for a region set, write the CSVs and import them.
+* :func:`synthetic_places`, :func:`import_synthetic` — where synthetic firms are registered
+  (the counties below a region set's regions); generate, write the CSVs and import them.
 """
 
-from registry._demo import import_synthetic
+from registry._demo import FIRMS_PER_REGION, import_synthetic, synthetic_places
 from registry._plan import read_catalogue, region_plan
 from registry.regions import region_baseline, region_chain, region_members
 from registry.store import SCHEMA_VERSION, ImportRejected, ImportSummary, RegistryStore
 from registry.synthetic import SyntheticRegistry, synthetic_registry
 
 __all__ = [
+    "FIRMS_PER_REGION",
     "SCHEMA_VERSION",
     "ImportRejected",
     "ImportSummary",
@@ -30,5 +32,6 @@ __all__ = [
     "region_chain",
     "region_members",
     "region_plan",
+    "synthetic_places",
     "synthetic_registry",
 ]

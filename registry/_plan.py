@@ -41,12 +41,14 @@ def region_plan(
     parents: Mapping[str, str | None] | None = None,
     catalogue: Catalogue | None = None,
     regime: str | None = None,
+    language: str = "en",
 ) -> tuple[dict[str, Any], PlanResult]:
     """The plan document of ``region`` (``{"code", "name"}``) on ``day`` at ``level``.
 
-    Covers the enterprises of the region and of the regions below it (:func:`region_members`);
-    grades are those in force on ``day``; the baseline is the region's own or the sum of its
-    members' (:func:`region_baseline`).
+    Covers the enterprises registered in the region and in the regions resolving to it (its
+    counties: :func:`region_members`); grades are those in force on ``day``; the baseline is
+    the region's own or the sum of its members' (:func:`region_baseline`). Reasons and notes
+    are in ``language`` (``"en"`` or ``"zh"``).
     """
     code = str(region["code"])
     members = region_members(code, store.region_codes(), parents)
@@ -61,7 +63,8 @@ def region_plan(
         baseline_t_d=baseline,
         catalogue=catalogue,
         regime=regime,
+        language=language,
     )
     if baseline is not None:
-        document["notes"].append(how)
+        document["notes"].append(how[0] if language == "en" else how[1])
     return document, result

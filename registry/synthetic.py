@@ -136,7 +136,7 @@ def synthetic_registry(
     Parameters
     ----------
     regions : sequence of (code, geometry)
-        Regions to place firms in (typically the leaf regions of a region set); geometry is a
+        Places to register firms in (typically :func:`registry.synthetic_places`); geometry is a
         shapely geometry or ``(min_lon, min_lat, max_lon, max_lat)`` [degree].
     n_enterprises : int
         Number of enterprises (lines ≈ 2.2 per enterprise).

@@ -93,15 +93,11 @@ def _info(args: argparse.Namespace) -> int:
 
 def _synthetic(args: argparse.Namespace) -> int:
     from grids import load_regions
-    from registry.store import RegistryStore
-    from registry.synthetic import synthetic_registry
+    from registry import RegistryStore, synthetic_places, synthetic_registry
 
-    regions = load_regions(args.regions)
-    parents = {r.code: r.parent for r in regions}
-    named = {p for p in parents.values() if p}
-    leaves = [(r.code, r.geometry) for r in regions if r.code not in named]
+    places, parents = synthetic_places(load_regions(args.regions))
     synth = synthetic_registry(
-        leaves, n_enterprises=args.enterprises, seed=args.seed, parents=parents
+        places, n_enterprises=args.enterprises, seed=args.seed, parents=parents
     )
     paths = synth.write_csv(args.directory)
     print(f"wrote {', '.join(str(p) for p in paths.values())} ({synth.n_lines} lines)")
