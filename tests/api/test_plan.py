@@ -12,11 +12,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.plan_schemas import PlanDocument
 from api.settings import Settings
 from engine.errors import PolicyError
+from grids import load_regions
+from registry import RegistryStore, region_plan
 from tests.conftest import DEMO_DATE
 from tests.registry.test_store import cement_files
 
@@ -171,6 +176,43 @@ def test_api_plan_of_the_demo_registry(client):
         ratio = plan["totals_kg_d"][p] / (plan["baseline_t_d"][p] * 1000)
         assert plan["achieved_ratio"][p] == pytest.approx(ratio)
         assert plan["target_met"][p] is (ratio >= 0.2 - 1e-12)
+
+
+@pytest.mark.parametrize("level", ["none", "yellow", "red"])
+def test_api_plan_json_is_the_plan_document_unchanged(client, demo_dir, level):
+    """The response model documents the plan; it adds, drops and converts nothing."""
+    response = client.get("/v1/regions/130100/plan", params={"date": SECOND, "level": level})
+    assert response.status_code == 200
+    regions = load_regions(demo_dir / "regions.geojson")
+    document, _ = region_plan(
+        RegistryStore(demo_dir / "registry.sqlite"),
+        {"code": "130100", "name": "石家庄市"},
+        dt.date.fromisoformat(SECOND),
+        level,
+        parents={r.code: r.parent for r in regions},
+    )
+    assert response.json() == document  # keys and values
+    assert response.content == JSONResponse(jsonable_encoder(document)).body  # byte for byte
+    PlanDocument.model_validate(document)
+
+
+def test_api_plan_json_keeps_after_proposals_when_there_are_some(client, demo_dir):
+    plans = [
+        client.get("/v1/regions/130100/plan", params={"date": SECOND, "level": level}).json()
+        for level in ("yellow", "orange", "red")
+    ]
+    with_proposals = [p for p in plans if p["shortfall_proposals"]]
+    assert with_proposals and all("after_proposals" in p for p in with_proposals)
+    assert all("after_proposals" not in p for p in plans if not p["shortfall_proposals"])
+
+
+def test_openapi_documents_the_plan(client):
+    schema = client.get("/openapi.json").json()
+    content = schema["paths"]["/v1/regions/{code}/plan"]["get"]["responses"]["200"]["content"]
+    assert content["application/json"]["schema"]["$ref"].endswith("/PlanDocument")
+    assert "text/csv" in content
+    measure = schema["components"]["schemas"]["Measure"]["properties"]
+    assert {"line_id", "action", "value", "reason", "source", "reduction_kg_d"} <= set(measure)
 
 
 def test_api_level_defaults_to_the_response(client):
