@@ -8,8 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import PolicyError
-from engine.measures import Catalogue, PlanResult, build_plan, parse_catalogue
-from engine.measures._catalogue import default_catalogue_text
+from engine.measures import (
+    Catalogue,
+    PlanResult,
+    build_plan,
+    default_catalogue_text,
+    parse_catalogue,
+)
 from registry.regions import region_baseline, region_chain, region_members
 from registry.store import RegistryStore
 

@@ -23,11 +23,9 @@ from engine.measures._catalogue import (
     Catalogue,
     Policy,
     Rule,
-    default_catalogue,
-    default_catalogue_text,
-    parse_catalogue,
 )
 from engine.measures._explain import LANGUAGES
+from engine.measures._parse import default_catalogue, default_catalogue_text, parse_catalogue
 from engine.measures._plan import BASES, PlanResult, account_lines, compute_plan
 from engine.measures._registry import Plans, Registry, factorize, registry_from_records
 from engine.measures._report import CSV_COLUMNS, plan_csv, plan_document, plan_rows

@@ -23,8 +23,8 @@ from engine.measures._catalogue import (
     Action,
     Catalogue,
     Policy,
-    default_catalogue,
 )
+from engine.measures._parse import default_catalogue
 from engine.measures._registry import GRADE_INDEX, Registry
 from engine.measures._select import (
     BASES,

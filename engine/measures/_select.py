@@ -113,7 +113,20 @@ class FlatActions:
 
 
 def effective_grades(registry: Registry, policy: Policy) -> np.ndarray:
-    """Grade index (enterprise,) with ungraded firms mapped as the policy says (§3.1 [?])."""
+    """Grades the catalogue is read with: ungraded firms as the policy says (§3.1 [?]).
+
+    Parameters
+    ----------
+    registry : Registry
+        ``grade`` (enterprise,): index into :data:`GRADES`, in force on the plan's day.
+    policy : Policy
+        ``ungraded_as``: the grade an ungraded firm is treated as.
+
+    Returns
+    -------
+    int64 (enterprise,)
+        Index into :data:`GRADES`.
+    """
     grade = registry.grade.astype(np.int64)
     return np.where(grade == GRADE_INDEX["ungraded"], GRADE_INDEX[policy.ungraded_as], grade)
 
@@ -176,7 +189,22 @@ def resolve_catalogue_rules(
 
 
 def apply_own_plans(selection: Selection, registry: Registry, level: str) -> Selection:
-    """Own plans (一厂一策) at ``level`` override the catalogue (docs/rules.md §3.3)."""
+    """Own plans (一厂一策) at ``level`` override the catalogue (docs/rules.md §3.3).
+
+    Parameters
+    ----------
+    selection : Selection
+        The catalogue's choice (:func:`resolve_catalogue_rules`).
+    registry : Registry
+        ``plans``: one row per own-plan action (enterprise, level, line, action, value [1]).
+    level : str
+        The alert level; plans of other levels do not apply.
+
+    Returns
+    -------
+    Selection
+        One rule per planned enterprise appended to ``rules``; basis ``plan``.
+    """
     plans = registry.plans
     rows = np.nonzero(plans.level == level)[0] if len(plans) else np.zeros(0, np.int64)
     if not rows.size:
@@ -191,8 +219,27 @@ def apply_own_plans(selection: Selection, registry: Registry, level: str) -> Sel
 
 
 def apply_exemptions(selection: Selection, registry: Registry, policy: Policy) -> Selection:
-    """Self-directed grades (§3.1) and, where the region opts in, positive-list firms (§3.3)
-    take no mandatory measure, whatever their rule or own plan."""
+    """No mandatory measure for self-directed grades and, where opted in, the positive list.
+
+    Self-directed grades (A+, A, leading: docs/rules.md §3.1) and positive-list firms where the
+    region opts in (§3.3, off by default) take no mandatory measure, whatever their rule or own
+    plan.
+
+    Parameters
+    ----------
+    selection : Selection
+        Rules chosen so far.
+    registry : Registry
+        ``grade`` in force (not the effective one: an ungraded firm is never self-directed) and
+        ``positive_list``.
+    policy : Policy
+        ``self_directed_grades`` and ``positive_list_exempt``.
+
+    Returns
+    -------
+    Selection
+        Rule ``-1`` and basis ``self_directed`` or ``positive_list_exempt`` for those firms.
+    """
     grade = registry.grade.astype(np.int64)
     exempt = registry.positive_list & policy.positive_list_exempt
     self_directed = np.isin(grade, [GRADE_INDEX[g] for g in policy.self_directed_grades])
@@ -210,6 +257,18 @@ def flatten_actions(selection: Selection, registry: Registry) -> FlatActions:
     A catalogue action on processes gets one slot per process the registry knows (``-2``: none
     of them); a share of lines gets one slot per process (each process is a group); an own plan
     action names a line or the whole plant.
+
+    Parameters
+    ----------
+    selection : Selection
+        The rules applied and the own-plan rows at the level.
+    registry : Registry
+        Process vocabulary, lines of each enterprise and the own plans.
+
+    Returns
+    -------
+    FlatActions
+        (action,) arrays, rule ``r`` owning ``start[r]:start[r + 1]``; values [1].
     """
     process_code = {p: i for i, p in enumerate(registry.processes)}
     plans = registry.plans

@@ -1,6 +1,6 @@
 """Plans of a hand-made registry of cement plants of every grade, checked to the kilogram.
 
-Each expected fraction below is worked out by hand from the cement table (RULES.md §3.2) and
+Each expected fraction below is worked out by hand from the cement table (docs/rules.md §3.2) and
 the accounting rules; reductions are ``fraction × rate [kg/h] × hours [h/d]``.
 """
 
