@@ -13,7 +13,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from api.registry import read_catalogue
 from api.settings import Settings
 from api.store import DecisionStore
 from engine.errors import PolicyError
@@ -24,6 +23,7 @@ from engine.regional import RegionalDaily, covered_dates, regional_daily
 from engine.response import RegionRef, Response, respond
 from forecasts.reader import Forecast, read_forecast
 from grids import RegionSet, coverage_weights, grid_from_dataset, key_regions, load_regions
+from registry import read_catalogue
 
 __all__ = ["Service", "key_region_members", "prepare", "read_overrides"]
 

@@ -30,7 +30,6 @@ COMPILE_SECONDS = time.perf_counter() - _t0
 import numba  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from api.registry.synthetic import synthetic_registry  # noqa: E402
 from benchmarks._common import (  # noqa: E402
     bandwidth_floor_seconds,
     format_seconds,
@@ -39,14 +38,15 @@ from benchmarks._common import (  # noqa: E402
 )
 from engine.kernels._compile import use_numba  # noqa: E402
 from engine.measures import (  # noqa: E402
+    EMISSION_SPECIES,
     GRADES,
-    POLLUTANTS,
     Plans,
     Registry,
     compute_plan,
     default_catalogue,
     propose_shortfall,
 )
+from registry.synthetic import synthetic_registry  # noqa: E402
 
 DAY = dt.date(2026, 12, 2)
 LEVEL = "orange"
@@ -134,7 +134,7 @@ def pandas_plan(registry: Registry) -> np.ndarray:
             "stopped": registry.already_stopped,
         }
     )
-    for k, p in enumerate(POLLUTANTS):
+    for k, p in enumerate(EMISSION_SPECIES):
         lines[p] = registry.emission_kg_h[:, k]
     lines["base"] = lines[["permitted", "licensed", "last"]].min(axis=1)
     lines = lines.merge(ent, on="ent", how="left")
@@ -185,23 +185,25 @@ def pandas_plan(registry: Registry) -> np.ndarray:
     share["total"] = grouped.transform("sum")
     chosen = share["stopped"] | (share["before"] < share["value"] * share["total"] * (1 - 1e-12))
     pairs.loc[share.index[chosen.to_numpy()], "fraction"] = 1.0
-    g = pairs["guarantee"]
-    pairs.loc[g, "fraction"] = (
-        (1 - pairs.loc[g, "cap"] * pairs.loc[g, "base"] / pairs.loc[g, "last"])
-        .clip(lower=0)
-        .fillna(0.0)
-    )
+    # guarantee firms: the cap replaces stops and shares (no cap: no stop); under a limit they
+    # produce the larger of the allowed and the guaranteed output
+    g = pairs["guarantee"].to_numpy()
+    cap_f = (1 - pairs["cap"] * pairs["base"] / pairs["last"]).clip(lower=0)
+    is_limit = (pairs["action"] == "limit_output").to_numpy()
+    pairs.loc[g & ~is_limit, "fraction"] = cap_f[g & ~is_limit].fillna(0.0)
+    eased = g & is_limit & (cap_f < pairs["fraction"]).to_numpy()
+    pairs.loc[eased, "fraction"] = cap_f[eased]
     per_line = pairs.groupby("line").agg(
         fraction=("fraction", "max"),
         stopped=("stopped", "first"),
         hours=("hours", "first"),
-        **{p: (p, "first") for p in POLLUTANTS},
+        **{p: (p, "first") for p in EMISSION_SPECIES},
     )
     running = ~per_line["stopped"]
     return np.array(
         [
             (per_line["fraction"] * per_line[p] * per_line["hours"] * running).sum()
-            for p in POLLUTANTS
+            for p in EMISSION_SPECIES
         ]
     )
 
@@ -231,7 +233,7 @@ def main() -> None:
     print(
         "totals [t/d] (ours = numpy twin = pandas): "
         + ", ".join(
-            f"{p} {v / 1e3:,.1f}" for p, v in zip(POLLUTANTS, ours.totals_kg_d, strict=True)
+            f"{p} {v / 1e3:,.1f}" for p, v in zip(EMISSION_SPECIES, ours.totals_kg_d, strict=True)
         )
     )
 

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     regions_path.write_text(json.dumps(demo_regions(), ensure_ascii=False, indent=1), "utf-8")
     print(f"wrote {forecast_path} ({data.attrs['forecast_id']}, {args.days} days from {start})")
     print(f"wrote {regions_path}")
-    from api.registry import import_synthetic  # synthetic enterprise registry of the demo
+    from registry import import_synthetic  # synthetic enterprise registry of the demo
 
     _, counts = import_synthetic(directory, regions_path, seed=args.seed)
     print(f"wrote {directory / 'registry.sqlite'} ({counts.enterprises} synthetic enterprises)")

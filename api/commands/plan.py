@@ -48,8 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from api.registry import RegistryStore, read_catalogue, region_plan
     from engine.measures import plan_csv
+    from registry import RegistryStore, read_catalogue, region_plan
 
     if not args.db.is_file():
         raise NotFoundError(

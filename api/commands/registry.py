@@ -58,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from api.registry import RegistryStore
+    from registry import RegistryStore
 
     summary = RegistryStore(args.db).import_csv(
         enterprises=args.enterprises,
@@ -76,8 +76,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from api.registry import RegistryStore
     from engine.errors import NotFoundError
+    from registry import RegistryStore
 
     if not args.db.is_file():
         raise NotFoundError(f"{args.db}: no registry file")
@@ -92,16 +92,12 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _synthetic(args: argparse.Namespace) -> int:
-    from api.registry.store import RegistryStore
-    from api.registry.synthetic import synthetic_registry
     from grids import load_regions
+    from registry import RegistryStore, synthetic_places, synthetic_registry
 
-    regions = load_regions(args.regions)
-    parents = {r.code: r.parent for r in regions}
-    named = {p for p in parents.values() if p}
-    leaves = [(r.code, r.geometry) for r in regions if r.code not in named]
+    places, parents = synthetic_places(load_regions(args.regions))
     synth = synthetic_registry(
-        leaves, n_enterprises=args.enterprises, seed=args.seed, parents=parents
+        places, n_enterprises=args.enterprises, seed=args.seed, parents=parents
     )
     paths = synth.write_csv(args.directory)
     print(f"wrote {', '.join(str(p) for p in paths.values())} ({synth.n_lines} lines)")

@@ -7,17 +7,20 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse
 
 from api.deps import ServiceDep
-from api.registry import RegistryStore, region_plan
+from api.plan_schemas import PlanDocument
 from api.schemas import Level
 from engine.cst import tomorrow_cst
 from engine.errors import NotFoundError
 from engine.measures import plan_csv
+from registry import RegistryStore, region_plan
 
 router = APIRouter(tags=["plans"])
 
 
 @router.get(
     "/v1/regions/{code}/plan",
+    response_model=PlanDocument,
+    response_model_exclude_unset=True,  # keys the plan omits stay absent (after_proposals)
     responses={200: {"content": {"text/csv": {}}, "description": "JSON plan, or CSV check list"}},
 )
 def region_plan_route(

@@ -2,9 +2,10 @@
 
 One kernel, :func:`measure_lines`, applies to every line the production actions of its
 enterprise's rule (catalogue rule or own plan, resolved beforehand into flat action arrays) and
-accounts the reduction of each pollutant. Lines are grouped by enterprise (enterprise ``e`` owns
-lines ``ent_line_start[e]:ent_line_start[e + 1]``); the numba version runs enterprises in
-parallel. The numpy twin is loop-free over lines (it loops over the few action slots of a rule).
+accounts the reduction of each emission species. Lines are grouped by enterprise (enterprise
+``e`` owns lines ``ent_line_start[e]:ent_line_start[e + 1]``); the numba version runs
+enterprises in parallel. The numpy twin is loop-free over lines (it loops over the few action
+slots of a rule).
 
 Codes (plain integers; the meaning lives in :mod:`engine.measures`):
 
@@ -12,6 +13,12 @@ Codes (plain integers; the meaning lives in :mod:`engine.measures`):
   (transport restriction, shift of hours) adds no plant reduction and is ignored here;
 * line outcomes ``out_action``: 0 none, 1 stop, 2 limit_output, 3 stopped under a share rule,
   4 kept running under a share rule, 5 capped at the guaranteed output.
+
+Guarantee firms (民生保障, docs/rules.md §3.3) are never stopped: their guaranteed output
+(``ent_cap`` × base) replaces a stop or a share of lines (outcome 5; no cap: no stop, nothing
+removed). Under an output limit they produce the larger of the rule's allowed output and the
+guaranteed output (以需定产), so they are never cut harder than the rule asks: outcome 5 where
+the cap leaves more, else the rule's limit (outcome 2, also when there is no cap).
 """
 
 from __future__ import annotations
@@ -131,7 +138,18 @@ def _measure_lines_numba(
                     ):
                         continue
                     current = line_current[i]
-                    if guarantee:
+                    if guarantee and code == 2:
+                        label = 2
+                        if current <= 0.0:
+                            f = 0.0
+                        else:
+                            f = max(0.0, 1.0 - (1.0 - x) * line_base[i] / current)
+                            if not np.isnan(cap):
+                                f_cap = max(0.0, 1.0 - cap * line_base[i] / current)
+                                if f_cap < f:  # the guaranteed output is the larger one
+                                    label = 5
+                                    f = f_cap
+                    elif guarantee:
                         label = 5
                         if np.isnan(cap) or current <= 0.0:
                             f = 0.0
@@ -233,8 +251,10 @@ def _measure_lines_numpy(
         chosen = _share_selection(share, line_ent, line_stopped, line_share, x)
         f = np.where(is_stop, 1.0, np.where(is_limit, limit_f, np.where(chosen, 1.0, 0.0)))
         label = np.where(is_stop, 1, np.where(is_limit, 2, np.where(chosen, 3, 4))).astype(np.int8)
-        f = np.where(guarantee, cap_f, f)
-        label = np.where(guarantee, np.int8(5), label)
+        # guarantee firms: the cap replaces stops and shares; under a limit, the larger output
+        capped = guarantee & (~is_limit | (~np.isnan(cap) & (cap_f < limit_f)))
+        f = np.where(capped, cap_f, f)
+        label = np.where(capped, np.int8(5), label)
         update = match & ((out_act < 0) | (f > out_fraction))
         out_action[update] = label[update]
         out_act[update] = a[update]
@@ -301,7 +321,7 @@ def measure_lines(
     """Apply each enterprise's production actions to its lines and account the reductions.
 
     Core dims: enterprise ``(enterprise,)``, rule ``(rule,)``, action ``(action,)``,
-    line ``(line,)``, pollutant ``(pollutant,)``.
+    line ``(line,)``, emission species ``(species,)`` (so2, nox, pm, voc).
 
     Parameters
     ----------
@@ -310,9 +330,11 @@ def measure_lines(
     ent_rule : int32 (enterprise,)
         Rule of each enterprise, ``-1`` for none (self-directed, exempt, no measure).
     ent_guarantee : bool (enterprise,)
-        Guarantee (民生保障) enterprise: never stopped; lines in scope are capped instead.
+        Guarantee (民生保障) enterprise: never stopped; under a limit, never cut harder than the
+        rule asks (module docstring).
     ent_cap : float64 (enterprise,)
-        Guaranteed output as a fraction of base output [1]; NaN: no cap given (no reduction).
+        Guaranteed output as a fraction of base output [1]; NaN: no cap given (stops become no
+        stop, output limits hold).
     rule_start : int64 (rule + 1,)
         Actions of rule ``r`` are ``rule_start[r]:rule_start[r + 1]``.
     act_code : int8 (action,)
@@ -334,7 +356,7 @@ def measure_lines(
         Capacity compared by share rules [same unit].
     line_stopped : bool (line,)
         Already stopped before the alert: counts as stopped capacity, no reduction.
-    line_rate : float64 (line, pollutant)
+    line_rate : float64 (line, species)
         Emission rate at current output [kg h⁻¹].
     line_hours : float64 (line,)
         Operating hours per day [h d⁻¹].
@@ -349,9 +371,9 @@ def measure_lines(
         Index of the action deciding the outcome, ``-1`` for none.
     fraction : float64 (line,)
         Fraction of the line's emissions removed [1].
-    reduction : float64 (line, pollutant)
+    reduction : float64 (line, species)
         Reduction [kg d⁻¹]: fraction × rate × hours, zero for lines already stopped.
-    enterprise_reduction : float64 (enterprise, pollutant)
+    enterprise_reduction : float64 (enterprise, species)
         Sum of the enterprise's line reductions [kg d⁻¹].
     """
     i64, i32, i8, f64 = np.int64, np.int32, np.int8, np.float64

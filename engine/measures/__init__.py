@@ -1,31 +1,32 @@
 """Measures per enterprise and line under an alert, and the reductions they add up to (一厂一策).
 
 * :func:`default_catalogue`, :func:`parse_catalogue` — the measure catalogue as data
-  (``engine/data/measures.toml``: the cement table of RULES.md §3.2 as ``official``, grade-based
-  ``local_default`` rules for the other industries), layered per region;
+  (``engine/data/measures.toml``: the cement table of docs/rules.md §3.2 as ``official``,
+  grade-based ``local_default`` rules for the other industries), layered per region;
 * :class:`Registry` — the enterprise registry as columnar arrays;
-* :func:`compute_plan` — selection (own plan → catalogue → grade fallback; self-directed,
-  guarantee, already-stopped and positive-list rules) and accounting [kg d⁻¹];
+* :func:`compute_plan` — rule resolution (own plan → catalogue → grade fallback; self-directed
+  and positive-list exemptions), accounting (guarantee firms never stopped, never cut harder
+  than their output limit; lines already stopped count nothing) and totals [kg d⁻¹];
 * :func:`propose_shortfall` — extra stops, D first, then C, then B, when a target is missed;
-* :func:`plan_document`, :func:`plan_rows` — the plan as JSON and as a per-line check list;
+* :func:`plan_document`, :func:`plan_rows` — the plan as JSON and as a per-line check list,
+  reasons in English or Chinese (``engine/data/texts_measures.toml``);
 * :func:`build_plan` — all of it for one region.
 """
 
 from engine.measures._build import build_plan
 from engine.measures._catalogue import (
     ACTIONS,
+    EMISSION_SPECIES,
     GRADES,
     LEVELS,
-    POLLUTANTS,
     Action,
     Catalogue,
     Policy,
     Rule,
-    default_catalogue,
-    default_catalogue_text,
-    parse_catalogue,
 )
-from engine.measures._plan import BASES, PlanResult, compute_plan
+from engine.measures._explain import LANGUAGES
+from engine.measures._parse import default_catalogue, default_catalogue_text, parse_catalogue
+from engine.measures._plan import BASES, PlanResult, account_lines, compute_plan
 from engine.measures._registry import Plans, Registry, factorize, registry_from_records
 from engine.measures._report import CSV_COLUMNS, plan_csv, plan_document, plan_rows
 from engine.measures._shortfall import Proposals, propose_shortfall
@@ -34,9 +35,10 @@ __all__ = [
     "ACTIONS",
     "BASES",
     "CSV_COLUMNS",
+    "EMISSION_SPECIES",
     "GRADES",
+    "LANGUAGES",
     "LEVELS",
-    "POLLUTANTS",
     "Action",
     "Catalogue",
     "PlanResult",
@@ -45,6 +47,7 @@ __all__ = [
     "Proposals",
     "Registry",
     "Rule",
+    "account_lines",
     "build_plan",
     "compute_plan",
     "default_catalogue",

@@ -27,12 +27,14 @@ def build_plan(
     baseline_t_d: Sequence[float] | np.ndarray | None = None,
     catalogue: Catalogue | None = None,
     regime: str | None = None,
+    language: str = "en",
 ) -> tuple[dict[str, Any], PlanResult, Proposals]:
     """The plan of one region: ``(document, result, proposals)``.
 
     ``registry`` holds the region's enterprises (grades in force on ``day``); ``region`` is
-    ``{"code", "name"}``; ``region_chain`` defaults to ``[region["code"]]``. See
-    :func:`compute_plan` for the other parameters.
+    ``{"code", "name"}``; ``region_chain`` defaults to ``[region["code"]]``; reasons and notes
+    of the document are in ``language`` (``"en"`` or ``"zh"``). See :func:`compute_plan` for
+    the other parameters.
     """
     chain = tuple(region_chain) or (str(region["code"]),)
     result = compute_plan(
@@ -45,4 +47,5 @@ def build_plan(
         regime=regime,
     )
     proposals = propose_shortfall(result)
-    return plan_document(result, region, proposals), result, proposals
+    document = plan_document(result, region, proposals, language=language)
+    return document, result, proposals

@@ -1,6 +1,6 @@
-"""The measure catalogue as data: parsing, layering, and resolution for one region and date.
+"""The measure catalogue as data: its vocabularies, rules, policy, layering and resolution.
 
-The packaged catalogue is ``engine/data/measures.toml`` (read with :mod:`importlib.resources`);
+The packaged catalogue is ``engine/data/measures.toml`` (read by :mod:`engine.measures._parse`);
 regional catalogues are TOML texts of the same form layered over it (their rules take precedence
 over the packaged ones at equal specificity). Nothing here opens a file given by a user: faces
 read such files and pass their text.
@@ -10,38 +10,33 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
-import tomllib
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from typing import Any
 
-from engine.errors import PolicyError
 from engine.levels import LEVELS
+from engine.texts import text
 
 __all__ = [
     "ACTIONS",
+    "EMISSION_SPECIES",
     "GRADES",
     "LEVELS",
-    "POLLUTANTS",
     "SCOPES",
     "STATUSES",
     "Action",
     "Catalogue",
     "Policy",
     "Rule",
-    "default_catalogue",
-    "default_catalogue_text",
-    "parse_catalogue",
 ]
 
 GRADES = ("A+", "A", "leading", "B", "B-", "C", "D", "ungraded")
-"""Performance grades of the registry (RULES.md §3.1), best first; ``ungraded`` last."""
+"""Performance grades of the registry (docs/rules.md §3.1), best first; ``ungraded`` last."""
 ACTIONS = ("stop", "limit_output", "stop_share_of_lines", "transport_restriction", "shift_hours")
 SCOPES = ("whole_plant", "process", "line", "road_transport")
 STATUSES = ("official", "local_default", "plan")
-POLLUTANTS = ("so2", "nox", "pm", "voc")
-"""Pollutants accounted, in this order in every ``(…, pollutant)`` array."""
+EMISSION_SPECIES = ("so2", "nox", "pm", "voc")
+"""Emission species accounted (glossary: "emission species"), in this order in every
+``(…, species)`` array; the ambient pollutants (pm25 … co) are another list."""
 
 _VALUED = {"limit_output", "stop_share_of_lines"}
 _ALERT_LEVELS = ("yellow", "orange", "red")
@@ -57,19 +52,20 @@ class Action:
     processes: tuple[str, ...] = ()
     note: str = ""
 
-    def describe(self) -> str:
-        """Human wording, e.g. ``"limit_output 20 % (whole plant)"``."""
-        what = self.action
+    def describe(self, language: str = "en") -> str:
+        """Human wording, e.g. ``"limit_output 20 % (whole plant)"`` (``engine/data/texts_*``).
+
+        The note is the catalogue's own text, in the language the catalogue wrote it.
+        """
+        what = text(f"measures.action.{self.action}", language)
         if self.value is not None and self.action in _VALUED:
-            what += f" {self.value * 100:g} %"
-        where = {
-            "whole_plant": "whole plant",
-            "process": "process " + "/".join(self.processes),
-            "line": "line",
-            "road_transport": "road transport",
-        }[self.scope]
-        text = f"{what} ({where})"
-        return f"{text}: {self.note}" if self.note else text
+            what = text("measures.action_form.valued", language, what=what, pct=self.value * 100)
+        where = text(f"measures.scope.{self.scope}", language, processes="/".join(self.processes))
+        if self.note:
+            form, fields = "noted", {"what": what, "where": where, "note": self.note}
+        else:
+            form, fields = "described", {"what": what, "where": where}
+        return text(f"measures.action_form.{form}", language, **fields)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,6 +101,7 @@ class Policy:
     """Options of one region (national defaults overridden by the region's own)."""
 
     required_ratio: Mapping[str, float]
+    """Required reduction ratio by level [1]; levels without one (``pre_alert``) are absent."""
     required_ratio_source: str
     ungraded_as: str
     positive_list_exempt: bool
@@ -112,6 +109,7 @@ class Policy:
     line_share_capacity: str
     shortfall_tiers: tuple[tuple[str, ...], ...]
     sources: Mapping[str, str]
+    """Where each option comes from, by option (``guarantee``, ``self_directed``, ...)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,7 +150,7 @@ class Catalogue:
         sources = {k[: -len("_source")]: str(v) for k, v in merged.items() if k.endswith("_source")}
         return Policy(
             required_ratio=ratios,
-            required_ratio_source=str(ratio.get("source", "")),
+            required_ratio_source=str(ratio["source"]),
             ungraded_as=str(merged["ungraded_as"]),
             positive_list_exempt=bool(merged["positive_list_exempt"]),
             self_directed_grades=frozenset(merged["self_directed_grades"]),
@@ -202,190 +200,3 @@ class Catalogue:
             if best is None or key < best:
                 best, found = key, rule
         return found
-
-
-def parse_catalogue(*texts: str, names: Sequence[str] | None = None) -> Catalogue:
-    """Parse catalogue TOML texts; later texts are layers over the first.
-
-    Parameters
-    ----------
-    texts : str
-        The base catalogue (complete: policy, required ratio, seasons, industries) then any
-        regional layers (rules with ``regions = [...]``, ``[region."CODE"]`` overrides, extra
-        ``[sources]``).
-    names : sequence of str, optional
-        Names of the texts for error messages (e.g. file paths).
-    """
-    if not texts:
-        raise PolicyError("no catalogue text given")
-    labels = list(names or []) + [f"catalogue layer {i}" for i in range(len(texts))]
-    docs = []
-    for i, text in enumerate(texts):
-        try:
-            docs.append(tomllib.loads(text))
-        except tomllib.TOMLDecodeError as error:
-            raise PolicyError(f"{labels[i]}: not valid TOML: {error}") from None
-    base = docs[0]
-    for key in ("id", "policy", "required_ratio", "seasons", "industries"):
-        if key not in base:
-            raise PolicyError(f"{labels[0]}: missing [{key}] — the base catalogue must be complete")
-    industries = dict(base["industries"])
-    sources: dict[str, str] = {}
-    policy = dict(base["policy"])
-    ratio = dict(base["required_ratio"])
-    overrides: dict[str, dict[str, Any]] = {}
-    rules: list[Rule] = []
-    for layer, doc in enumerate(docs):
-        industries.update(doc.get("industries", {}) if layer else {})
-        sources.update(doc.get("sources", {}))
-        if layer:
-            policy.update(doc.get("policy", {}))
-            ratio.update(doc.get("required_ratio", {}))
-        for code, override in doc.get("region", {}).items():
-            overrides.setdefault(str(code), {}).update(override)
-        for j, raw in enumerate(doc.get("rule", [])):
-            rules.append(_rule(raw, layer, sources, industries, f"{labels[layer]} rule {j + 1}"))
-    _check_policy(policy, labels[0])
-    seasons = {
-        name: (_month_day(v["start"], name), _month_day(v["end"], name))
-        for name, v in base["seasons"].items()
-    }
-    ids = [r.id for r in rules if r.layer == 0]
-    if len(ids) != len(set(ids)):
-        raise PolicyError(f"{labels[0]}: rule ids are not unique")
-    return Catalogue(
-        id=str(base["id"]),
-        version=str(base.get("version", "")),
-        industries=industries,
-        rules=tuple(rules),
-        policy=policy,
-        required_ratio=ratio,
-        seasons=seasons,
-        region_overrides=overrides,
-    )
-
-
-def default_catalogue_text() -> str:
-    """Text of the packaged catalogue ``engine/data/measures.toml`` (base of regional layers)."""
-    return resources.files("engine.data").joinpath("measures.toml").read_text("utf-8")
-
-
-@functools.cache
-def default_catalogue() -> Catalogue:
-    """The packaged catalogue ``engine/data/measures.toml``."""
-    return parse_catalogue(default_catalogue_text(), names=["engine/data/measures.toml"])
-
-
-def _rule(
-    raw: Mapping[str, Any],
-    layer: int,
-    sources: Mapping[str, str],
-    industries: Mapping[str, str],
-    where: str,
-) -> Rule:
-    try:
-        rule_id = str(raw["id"])
-        if "industries" in raw:
-            inds = tuple(str(i) for i in raw["industries"])
-        else:
-            inds = (str(raw["industry"]),)
-        grades = tuple(str(g) for g in raw["grades"])
-        levels = tuple(str(v) for v in raw["levels"])
-        status = str(raw["status"])
-        source_key = str(raw["source"])
-        actions = tuple(_action(a, f"{where} ({rule_id})") for a in raw["actions"])
-    except KeyError as error:
-        raise PolicyError(f"{where}: missing key {error}") from None
-    for ind in inds:
-        if ind != "*" and ind not in industries:
-            raise PolicyError(f"{where} ({rule_id}): industry {ind!r} is not in [industries]")
-    for grade in grades:
-        if grade not in GRADES:
-            raise PolicyError(
-                f"{where} ({rule_id}): grade {grade!r} not one of {', '.join(GRADES)}"
-            )
-    for level in levels:
-        if level not in LEVELS:
-            raise PolicyError(
-                f"{where} ({rule_id}): level {level!r} not one of {', '.join(LEVELS)}"
-            )
-    if status not in ("official", "local_default"):
-        raise PolicyError(f"{where} ({rule_id}): status {status!r} not official or local_default")
-    return Rule(
-        id=rule_id,
-        industries=inds,
-        grades=grades,
-        levels=levels,
-        actions=actions,
-        status=status,
-        source=sources.get(source_key, source_key),
-        seasons=tuple(str(s) for s in raw.get("seasons", ["all"])),
-        regions=tuple(str(c) for c in raw.get("regions", [])),
-        effective_from=_date(raw.get("effective_from"), where),
-        effective_to=_date(raw.get("effective_to"), where),
-        layer=layer,
-    )
-
-
-def _action(raw: Mapping[str, Any], where: str) -> Action:
-    action = str(raw.get("action", ""))
-    if action not in ACTIONS:
-        raise PolicyError(f"{where}: action {action!r} not one of {', '.join(ACTIONS)}")
-    scope = str(
-        raw.get("scope", "road_transport" if action == "transport_restriction" else "whole_plant")
-    )
-    if scope not in SCOPES:
-        raise PolicyError(f"{where}: scope {scope!r} not one of {', '.join(SCOPES)}")
-    value = raw.get("value")
-    if action in _VALUED:
-        if value is None or not 0.0 < float(value) <= 1.0:
-            raise PolicyError(f"{where}: {action} needs a value in (0, 1], got {value!r}")
-        value = float(value)
-    elif value is not None:
-        value = float(value)
-    processes = tuple(str(p) for p in raw.get("processes", []))
-    if scope == "process" and not processes:
-        raise PolicyError(f"{where}: scope 'process' needs processes = [...]")
-    if action == "stop_share_of_lines" and scope not in ("process", "whole_plant"):
-        raise PolicyError(f"{where}: stop_share_of_lines applies to a process or the whole plant")
-    return Action(action, value, scope, processes, str(raw.get("note", "")))
-
-
-def _check_policy(policy: Mapping[str, Any], where: str) -> None:
-    needed = (
-        "self_directed_grades",
-        "ungraded_as",
-        "positive_list_exempt",
-        "line_share_capacity",
-        "shortfall_tiers",
-    )
-    for key in needed:
-        if key not in policy:
-            raise PolicyError(f"{where}: [policy] misses {key}")
-    if policy["ungraded_as"] not in ("C", "D", "B", "B-"):
-        raise PolicyError(f"{where}: ungraded_as {policy['ungraded_as']!r}: expected C or D")
-    if policy["line_share_capacity"] not in ("permitted_capacity", "licensed_capacity", "base"):
-        raise PolicyError(
-            f"{where}: line_share_capacity {policy['line_share_capacity']!r}: expected "
-            "permitted_capacity, licensed_capacity or base"
-        )
-
-
-def _month_day(text: str, name: str) -> tuple[int, int]:
-    try:
-        month, day = (int(p) for p in str(text).split("-"))
-        dt.date(2000, month, day)
-    except ValueError:
-        raise PolicyError(f"season {name}: {text!r} is not MM-DD") from None
-    return month, day
-
-
-def _date(value: Any, where: str) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise PolicyError(f"{where}: {value!r} is not a date YYYY-MM-DD") from None

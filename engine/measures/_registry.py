@@ -2,9 +2,9 @@
 
 Enterprises and their production lines are held column by column; categorical columns
 (industry, grade, process, region, capacity unit) as integer codes into small vocabularies, so a
-million lines are a few flat arrays. Lines are grouped by enterprise: enterprise ``e`` owns lines
-``line_start[e]:line_start[e + 1]``. Built by the registry store (``api.registry``) or by the
-synthetic generator; holds no file or database handle.
+million lines are a few flat arrays. Lines are grouped by enterprise: enterprise ``e`` owns
+lines ``line_start[e]:line_start[e + 1]``. Built by the registry store (the ``registry``
+package) or by the synthetic generator; holds no file or database handle.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.errors import RegistryError
-from engine.measures._catalogue import ACTIONS, GRADES, LEVELS, POLLUTANTS
+from engine.measures._catalogue import ACTIONS, EMISSION_SPECIES, GRADES, LEVELS
 
 __all__ = ["Plans", "Registry", "factorize", "registry_from_records"]
 
@@ -95,8 +95,9 @@ class Registry:
 
     Line columns (line,): ``line_id`` (object), ``process`` (int32 code into ``processes``),
     ``permitted_capacity``, ``licensed_capacity``, ``last_year_output`` [unit a⁻¹],
-    ``capacity_unit`` (int32 code into ``units``), ``emission_kg_h`` (line, pollutant)
-    [kg h⁻¹] in :data:`POLLUTANTS` order, ``hours_per_day`` [h d⁻¹], ``already_stopped`` (bool).
+    ``capacity_unit`` (int32 code into ``units``), ``emission_kg_h`` (line, species)
+    [kg h⁻¹] in :data:`EMISSION_SPECIES` order, ``hours_per_day`` [h d⁻¹],
+    ``already_stopped`` (bool).
     """
 
     credit_code: np.ndarray
@@ -145,10 +146,10 @@ class Registry:
             raise RegistryError("line_start must hold enterprise + 1 offsets starting at 0")
         if np.any(np.diff(self.line_start) < 0):
             raise RegistryError("line_start must be non-decreasing (lines grouped by enterprise)")
-        if self.emission_kg_h.shape != (n_line, len(POLLUTANTS)):
+        if self.emission_kg_h.shape != (n_line, len(EMISSION_SPECIES)):
             raise RegistryError(
-                f"emission_kg_h must be (line, {len(POLLUTANTS)}) in the order "
-                f"{', '.join(POLLUTANTS)}"
+                f"emission_kg_h must be (line, {len(EMISSION_SPECIES)}) in the order "
+                f"{', '.join(EMISSION_SPECIES)}"
             )
 
     @property
@@ -166,7 +167,7 @@ class Registry:
     def base_output(self) -> np.ndarray:
         """Output base of each line: min(permitted, licensed, last year's) (line,) [unit a⁻¹].
 
-        RULES.md §3.2: the base of "cut output x %" is the smallest of the three (as daily
+        docs/rules.md §3.2: the base of "cut output x %" is the smallest of the three (as daily
         averages; the common divisor cancels in every ratio Lantian takes).
         """
         return np.minimum(
@@ -253,7 +254,7 @@ def registry_from_records(
     caps = [
         np.nan if e.get("guarantee_cap") is None else float(e["guarantee_cap"]) for e in enterprises
     ]
-    emission = np.array([[x[f"{p}_kg_h"] for p in POLLUTANTS] for x in lines], np.float64)
+    emission = np.array([[x[f"{p}_kg_h"] for p in EMISSION_SPECIES] for x in lines], np.float64)
     line_index = {(str(x["credit_code"]), str(x["line_id"])): k for k, x in enumerate(lines)}
     plan_rows = list(plans)
     plan = Plans(
@@ -296,7 +297,7 @@ def registry_from_records(
         last_year_output=col(lines, "last_year_output"),
         capacity_unit=unit,
         units=units,
-        emission_kg_h=emission.reshape(len(lines), len(POLLUTANTS)),
+        emission_kg_h=emission.reshape(len(lines), len(EMISSION_SPECIES)),
         hours_per_day=col(lines, "hours_per_day"),
         already_stopped=col(lines, "already_stopped", bool),
         plans=plan,

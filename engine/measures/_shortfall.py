@@ -14,20 +14,14 @@ import dataclasses
 
 import numpy as np
 
-from engine.measures._catalogue import GRADES, POLLUTANTS
-from engine.measures._plan import (
-    CATALOGUE,
-    FALLBACK,
-    NO_RULE,
-    OWN_PLAN,
-    TARGET_TOLERANCE_KG,
-    PlanResult,
-)
+from engine.measures._catalogue import EMISSION_SPECIES, GRADES
+from engine.measures._plan import TARGET_TOLERANCE_KG, PlanResult
+from engine.measures._select import CATALOGUE, FALLBACK, NO_RULE, OWN_PLAN
 
 __all__ = ["Proposals", "propose_shortfall"]
 
 DAYS_PER_YEAR = 365.0
-"""Annual output to a daily average (RULES.md §3.2 speaks of daily averages) [d a⁻¹]."""
+"""Annual output to a daily average (docs/rules.md §3.2 speaks of daily averages) [d a⁻¹]."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +32,7 @@ class Proposals:
     prompted it, ``tier`` index into ``policy.shortfall_tiers``, ``added_kg_d`` (proposal,
     pollutant) [kg d⁻¹], ``output_lost`` [capacity unit d⁻¹], ``efficiency`` [kg per capacity
     unit] of the prompting pollutant, ``deficit_kg_d`` (the shortfall when proposed).
-    ``totals_after_kg_d`` (pollutant,) adds every proposal to the mandatory totals;
+    ``totals_after_kg_d`` (species,) adds every proposal to the mandatory totals;
     ``exhausted`` names pollutants still short with no candidate left.
     """
 
@@ -59,7 +53,7 @@ class Proposals:
 def propose_shortfall(result: PlanResult) -> Proposals:
     """Extra measures closing the shortfall of each pollutant, D first, then C, then B."""
     reg = result.registry
-    n_pol = len(POLLUTANTS)
+    n_pol = len(EMISSION_SPECIES)
     totals = result.totals_kg_d.astype(np.float64).copy()
     empty = Proposals(
         np.zeros(0, np.int64),
@@ -107,7 +101,7 @@ def propose_shortfall(result: PlanResult) -> Proposals:
         cumulative = np.cumsum(gain[order])
         if cumulative.size == 0 or cumulative[-1] < short - TARGET_TOLERANCE_KG:
             count = cumulative.size
-            exhausted.append(POLLUTANTS[p])
+            exhausted.append(EMISSION_SPECIES[p])
         else:
             count = int(np.searchsorted(cumulative, short - TARGET_TOLERANCE_KG, side="left")) + 1
         chosen = idx[order[:count]]

@@ -6,25 +6,35 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.plan_schemas import PlanDocument
 from api.settings import Settings
 from engine.errors import PolicyError
-from tests.api.test_registry import cement_files
+from grids import load_regions
+from registry import RegistryStore, region_plan
 from tests.conftest import DEMO_DATE
+from tests.registry.test_store import cement_files
 
 LANTIAN = str(Path(sys.executable).with_name("lantian"))
+ROOT = Path(__file__).resolve().parents[2]
 SECOND = (DEMO_DATE + dt.timedelta(days=1)).isoformat()  # the heavy episode
 
 
 def lantian(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([LANTIAN, *args], capture_output=True, text=True, timeout=300)
+    """Run the CLI on this checkout's code (the installed script alone may map elsewhere)."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONPATH": path}
+    return subprocess.run([LANTIAN, *args], capture_output=True, text=True, timeout=300, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -154,15 +164,55 @@ def test_api_plan_of_the_demo_registry(client):
     }
     assert plan["region"] == {"code": "130100", "name": "石家庄市"}
     assert plan["date"] == SECOND and plan["level"] == "orange"
-    assert len(plan["enterprises"]) > 10
+    assert len(plan["enterprises"]) >= 200  # a large city: hundreds of firms
     total = sum(e["reduction_kg_d"]["nox"] for e in plan["enterprises"])
     assert plan["totals_kg_d"]["nox"] == pytest.approx(total)
-    assert all(e["region_code"] == "130100" for e in plan["enterprises"])
+    # firms are registered in 石家庄's counties (1301xx), every one resolving to the city
+    registered = {e["region_code"] for e in plan["enterprises"]}
+    assert all(c.startswith("1301") and c != "130100" for c in registered)
+    assert len(registered) >= 15
     assert all(plan["baseline_t_d"][p] > 0 for p in ("so2", "nox", "pm", "voc"))
     for p in ("so2", "nox", "pm", "voc"):
         ratio = plan["totals_kg_d"][p] / (plan["baseline_t_d"][p] * 1000)
         assert plan["achieved_ratio"][p] == pytest.approx(ratio)
         assert plan["target_met"][p] is (ratio >= 0.2 - 1e-12)
+
+
+@pytest.mark.parametrize("level", ["none", "yellow", "red"])
+def test_api_plan_json_is_the_plan_document_unchanged(client, demo_dir, level):
+    """The response model documents the plan; it adds, drops and converts nothing."""
+    response = client.get("/v1/regions/130100/plan", params={"date": SECOND, "level": level})
+    assert response.status_code == 200
+    regions = load_regions(demo_dir / "regions.geojson")
+    document, _ = region_plan(
+        RegistryStore(demo_dir / "registry.sqlite"),
+        {"code": "130100", "name": "石家庄市"},
+        dt.date.fromisoformat(SECOND),
+        level,
+        parents={r.code: r.parent for r in regions},
+    )
+    assert response.json() == document  # keys and values
+    assert response.content == JSONResponse(jsonable_encoder(document)).body  # byte for byte
+    PlanDocument.model_validate(document)
+
+
+def test_api_plan_json_keeps_after_proposals_when_there_are_some(client, demo_dir):
+    plans = [
+        client.get("/v1/regions/130100/plan", params={"date": SECOND, "level": level}).json()
+        for level in ("yellow", "orange", "red")
+    ]
+    with_proposals = [p for p in plans if p["shortfall_proposals"]]
+    assert with_proposals and all("after_proposals" in p for p in with_proposals)
+    assert all("after_proposals" not in p for p in plans if not p["shortfall_proposals"])
+
+
+def test_openapi_documents_the_plan(client):
+    schema = client.get("/openapi.json").json()
+    content = schema["paths"]["/v1/regions/{code}/plan"]["get"]["responses"]["200"]["content"]
+    assert content["application/json"]["schema"]["$ref"].endswith("/PlanDocument")
+    assert "text/csv" in content
+    measure = schema["components"]["schemas"]["Measure"]["properties"]
+    assert {"line_id", "action", "value", "reason", "source", "reduction_kg_d"} <= set(measure)
 
 
 def test_api_level_defaults_to_the_response(client):

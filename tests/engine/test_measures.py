@@ -1,6 +1,6 @@
 """Plans of a hand-made registry of cement plants of every grade, checked to the kilogram.
 
-Each expected fraction below is worked out by hand from the cement table (RULES.md §3.2) and
+Each expected fraction below is worked out by hand from the cement table (docs/rules.md §3.2) and
 the accounting rules; reductions are ``fraction × rate [kg/h] × hours [h/d]``.
 """
 
@@ -14,7 +14,7 @@ import pytest
 from engine.errors import PolicyError
 from engine.kernels._compile import use_numba
 from engine.measures import (
-    POLLUTANTS,
+    EMISSION_SPECIES,
     build_plan,
     compute_plan,
     default_catalogue_text,
@@ -129,7 +129,7 @@ PLANS = [
 ]
 
 RATES = {
-    (x["credit_code"], x["line_id"]): np.array([x[f"{p}_kg_h"] for p in POLLUTANTS])
+    (x["credit_code"], x["line_id"]): np.array([x[f"{p}_kg_h"] for p in EMISSION_SPECIES])
     * x["hours_per_day"]
     for x in LINES
 }
@@ -248,10 +248,10 @@ def test_cement_plan_to_the_kilogram(registry, level, numba):
             )
             np.testing.assert_allclose(result.line_reduction_kg_d[i], expected, atol=1e-9)
         got = by_code[code]["reduction_kg_d"]
-        np.testing.assert_allclose([got[p] for p in POLLUTANTS], expected_ent, atol=1e-9)
+        np.testing.assert_allclose([got[p] for p in EMISSION_SPECIES], expected_ent, atol=1e-9)
         expected_total += expected_ent
     np.testing.assert_allclose(
-        [document["totals_kg_d"][p] for p in POLLUTANTS], expected_total, atol=1e-9
+        [document["totals_kg_d"][p] for p in EMISSION_SPECIES], expected_total, atol=1e-9
     )
 
 
@@ -278,7 +278,7 @@ def test_listed_actions_follow_the_table(registry, level):
     for code in ("CEM-A", "CEM-AP", "CEM-LEAD"):
         ent = by_code[code]
         assert ent["self_directed"] is True and ent["measures"] == []
-        assert ent["reduction_kg_d"] == {p: 0.0 for p in POLLUTANTS}
+        assert ent["reduction_kg_d"] == {p: 0.0 for p in EMISSION_SPECIES}
 
 
 def test_sources_and_status_never_pass_a_default_as_national(registry):
@@ -303,7 +303,7 @@ def test_already_stopped_lines_count_nothing(registry):
     by_code = {e["credit_code"]: e for e in document["enterprises"]}
     k2 = next(m for m in by_code["CEM-C"]["measures"] if m["line_id"] == "K2")
     assert k2["already_stopped"] is True and k2["action"] == "stop"
-    assert k2["reduction_kg_d"] == {p: 0.0 for p in POLLUTANTS}
+    assert k2["reduction_kg_d"] == {p: 0.0 for p in EMISSION_SPECIES}
     assert k2["reason"].startswith("already stopped before the alert")
 
 

@@ -148,3 +148,36 @@ def test_bad_layers_are_refused_with_the_reason(layer, message):
         .replace("]", r"\]"),
     ):
         parse_catalogue(default_catalogue_text(), layer, names=["base", "sjz.toml"])
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ("policy", "guarantee_source"),
+        ("policy", "self_directed_source"),
+        ("policy", "ungraded_as"),
+        ("policy", "shortfall_tiers"),
+        ("required_ratio", "orange"),
+        ("required_ratio", "source"),
+    ],
+)
+def test_policy_numbers_and_sources_have_no_default_in_code(table, key):
+    lines = default_catalogue_text().splitlines()
+    inside, kept = None, []
+    for line in lines:
+        if line.startswith("["):
+            inside = line.strip("[]")
+        if inside == table and line.split("=")[0].strip() == key:
+            continue
+        kept.append(line)
+    with pytest.raises(PolicyError) as error:
+        parse_catalogue("\n".join(kept), names=["engine/data/measures.toml"])
+    message = str(error.value)
+    assert "engine/data/measures.toml" in message and f"[{table}]" in message
+    assert repr(key) in message
+
+
+def test_a_missing_version_is_refused():
+    text = default_catalogue_text().replace('version = "2026.1"\n', "")
+    with pytest.raises(PolicyError, match="missing 'version'"):
+        parse_catalogue(text, names=["engine/data/measures.toml"])

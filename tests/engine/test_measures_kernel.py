@@ -122,6 +122,63 @@ def test_one_line(numba, kwargs, action, fraction, kg):
     np.testing.assert_allclose(ent[0], kg, atol=1e-12)
 
 
+# Guarantee firms (民生保障), docs/rules.md §3.3: never stopped; under an output limit they produce
+# the larger of the rule's allowed output and their guaranteed output (以需定产). One line, base
+# 90.3 of current 100: a limit x leaves (1 - x) × 90.3, a cap c leaves c × 90.3.
+G = dict(guarantee=True, base=90.3, current=100.0)
+RULE_30 = 1 - 0.7 * 0.903  # yellow limit_output 0.30: cut 36.79 %
+RULE_50 = 1 - 0.5 * 0.903  # orange limit_output 0.50: cut 54.85 %
+CAP_55 = 1 - 0.55 * 0.903  # cap 0.55: cut 50.34 %
+
+
+@pytest.mark.parametrize("numba", [True, False])
+@pytest.mark.parametrize(
+    ("kwargs", "action", "fraction"),
+    [
+        # the rule asks less than the cap would cut: the rule's limit (not the cap's 50.3 %)
+        (dict(code=2, value=0.3, cap=0.55), km.OUT_LIMIT, RULE_30),
+        # the cap leaves more output than the rule: the cap
+        (dict(code=2, value=0.5, cap=0.55), km.OUT_CAP, CAP_55),
+        # no cap: the rule's output limit holds
+        (dict(code=2, value=0.3), km.OUT_LIMIT, RULE_30),
+        (dict(code=2, value=0.5), km.OUT_LIMIT, RULE_50),
+        # stops and shares of lines are replaced by the cap; without a cap, no stop
+        (dict(code=1, value=np.nan, cap=0.55), km.OUT_CAP, CAP_55),
+        (dict(code=3, value=0.5, cap=0.55), km.OUT_CAP, CAP_55),
+        (dict(code=1, value=np.nan), km.OUT_CAP, 0.0),
+        (dict(code=3, value=0.5), km.OUT_CAP, 0.0),
+    ],
+)
+def test_guarantee_firm_one_line(numba, kwargs, action, fraction):
+    out, act, frac, red, ent = _run(_one(**G, **kwargs), numba)
+    assert out[0] == action
+    assert frac[0] == pytest.approx(fraction, abs=1e-12)
+    np.testing.assert_allclose(red[0], fraction * np.array([10, 20, 30, 40]), atol=1e-9)
+
+
+@pytest.mark.parametrize("numba", [True, False])
+@pytest.mark.parametrize("seed", range(8))
+def test_guarantee_firm_is_never_cut_harder_than_its_limit_rule(numba, seed):
+    rng = np.random.default_rng(1000 + seed)
+    case = _random_case(seed)
+    case["act_code"] = np.full_like(case["act_code"], 2)  # output limits only
+    case["ent_guarantee"] = np.ones_like(case["ent_guarantee"])
+    case["ent_cap"] = np.where(
+        rng.random(case["ent_cap"].size) < 0.7, rng.uniform(0.2, 0.95, case["ent_cap"].size), np.nan
+    )
+    plain = dict(case, ent_guarantee=np.zeros_like(case["ent_guarantee"]))
+    _, _, guaranteed, _, _ = _run(case, numba)
+    _, _, ruled, _, _ = _run(plain, numba)
+    ent = np.repeat(np.arange(case["ent_rule"].size), np.diff(case["ent_line_start"]))
+    cap = case["ent_cap"][ent]
+    current = case["line_current"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap_f = np.where(current > 0, np.maximum(0.0, 1 - cap * case["line_base"] / current), 0.0)
+    expected = np.where(np.isnan(cap), ruled, np.minimum(ruled, cap_f))
+    np.testing.assert_array_equal(guaranteed, expected)
+    assert np.all(guaranteed <= ruled)
+
+
 @pytest.mark.parametrize("numba", [True, False])
 def test_empty_registry(numba):
     case = _random_case(0)

@@ -53,6 +53,7 @@ def _line(code, nox_kg_h, output):
 #   C1 2400 kg, 1000 t → 2.4 kg/t; fallback limit 30 % → 1680 kg left
 #   C2 1200 kg,  100 t → 12 kg/t;  fallback limit 30 % →  840 kg left
 #   B1 480 kg, 1000 t → 0.48 kg/t; transport only    →  480 kg left
+#   G1 24 000 kg, guarantee without a cap: keeps the fallback limit 30 % → cuts 7 200 kg
 #   A1 and G1 (guarantee) emit much more but are never candidates
 ENTERPRISES = [
     _ent("D1", "D"),
@@ -76,7 +77,7 @@ PLANS = [
     {"credit_code": c, "level": "yellow", "line_id": "L1", "action": "limit_output", "value": 0.2}
     for c in ("D1", "D2")
 ]
-MANDATORY_NOX = 48 + 24 + 720 + 360
+MANDATORY_NOX = 48 + 24 + 720 + 360 + 7200
 
 
 def _plan(baseline_nox_t_d, baseline_so2=0.0):

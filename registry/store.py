@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from api.registry._csv import read_baseline, read_enterprises, read_lines, read_plans
 from engine.errors import RegistryError
-from engine.measures import POLLUTANTS, Registry, default_catalogue, registry_from_records
+from engine.measures import EMISSION_SPECIES, Registry, default_catalogue, registry_from_records
+from registry._csv import read_baseline, read_enterprises, read_lines, read_plans
 
 __all__ = ["SCHEMA_VERSION", "ImportRejected", "ImportSummary", "RegistryStore"]
 
@@ -183,7 +183,7 @@ class RegistryStore:
         Parameters
         ----------
         enterprises, lines, plans, baseline : Path, optional
-            The CSV files (columns of :mod:`api.registry._csv`); at least one.
+            The CSV files (columns of :mod:`registry._csv`); at least one.
         as_of : datetime.date, optional
             Date from which the imported grades hold (grade history); default today (UTC).
 
@@ -358,13 +358,13 @@ class RegistryStore:
         )
 
     def baselines(self, region_codes: Sequence[str]) -> dict[str, np.ndarray]:
-        """Whole-society emissions (pollutant,) [t d⁻¹] of the regions that have one."""
+        """Whole-society emissions (species,) [t d⁻¹] of the regions that have one."""
         with self._connect() as db:
             rows = db.execute(
                 "SELECT * FROM baselines WHERE region_code IN (SELECT value FROM json_each(?))",
                 (json.dumps(list(region_codes)),),
             ).fetchall()
-        return {r[0]: np.array(r[1 : 1 + len(POLLUTANTS)], np.float64) for r in rows}
+        return {r[0]: np.array(r[1 : 1 + len(EMISSION_SPECIES)], np.float64) for r in rows}
 
     def grade_history(self, credit_code: str) -> list[tuple[str, str]]:
         """``(valid_from, grade)`` of an enterprise, oldest first."""

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import shapely
 
-from api.registry import RegistryStore, synthetic_registry
-from api.registry.synthetic import credit_code_check
 from engine.measures import compute_plan
+from registry import RegistryStore, synthetic_registry
+from registry.synthetic import credit_code_check
 
 HEXAGON = shapely.Polygon(
     [(114.3, 38.0), (114.5, 37.85), (114.7, 38.0), (114.7, 38.2), (114.5, 38.35), (114.3, 38.2)]

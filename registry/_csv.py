@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from engine.measures import ACTIONS, GRADES, LEVELS, POLLUTANTS
+from engine.measures import ACTIONS, EMISSION_SPECIES, GRADES, LEVELS
 
 __all__ = [
     "BASELINE_COLUMNS",
@@ -208,7 +208,7 @@ def read_lines(path: Path, known: Callable[[str], bool]) -> tuple[list[dict], li
             "licensed_capacity": _field(row, "licensed_capacity", nonneg, errors),
             "last_year_output": _field(row, "last_year_output", nonneg, errors),
             "capacity_unit": _field(row, "capacity_unit", _text, errors),
-            **{f"{p}_kg_h": _field(row, f"{p}_kg_h", nonneg, errors) for p in POLLUTANTS},
+            **{f"{p}_kg_h": _field(row, f"{p}_kg_h", nonneg, errors) for p in EMISSION_SPECIES},
             "hours_per_day": _field(
                 row, "hours_per_day", lambda v: _number(v, 0.0, 24.0, low_open=True), errors
             ),
@@ -270,7 +270,7 @@ def read_baseline(path: Path) -> tuple[list[dict], list[str]]:
     for line, row in _rows(path, BASELINE_COLUMNS, problems):
         errors: list[str] = []
         out = {"region_code": _field(row, "region_code", _text, errors)}
-        for p in POLLUTANTS:
+        for p in EMISSION_SPECIES:
             out[f"{p}_t_d"] = _field(row, f"{p}_t_d", lambda v: _number(v, 0.0), errors)
         code = out["region_code"]
         if code is not None and code in seen:

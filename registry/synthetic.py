@@ -20,90 +20,20 @@ from typing import Any
 import numpy as np
 import shapely
 
-from api.registry._csv import BASELINE_COLUMNS, ENTERPRISE_COLUMNS, LINE_COLUMNS
-from engine.measures import GRADES, POLLUTANTS, Registry
+from engine.measures import EMISSION_SPECIES, GRADES, Registry
+from registry._csv import BASELINE_COLUMNS, ENTERPRISE_COLUMNS, LINE_COLUMNS
+from registry._mix import (
+    GRADE_P,
+    INDUSTRIAL_SHARE,
+    INDUSTRIES,
+    SYLLABLES,
+    VOC,
+    WITH_B_MINUS,
+    synthetic_lines,
+)
+from registry._uscc import credit_code_check, credit_codes
 
 __all__ = ["SyntheticRegistry", "credit_code_check", "synthetic_registry"]
-
-# industry: share of firms, (process, mean lines, rates so2/nox/pm/voc [kg/h] at the median
-# capacity, median capacity [unit/a], hours [h/d]), capacity unit, Chinese label
-_INDUSTRIES: dict[str, tuple[float, list[tuple[str, float, tuple, float, float]], str, str]] = {
-    "cement": (
-        0.03,
-        [
-            ("clinker", 1.8, (15, 150, 8, 0.5), 1.5e6, 24),
-            ("grinding", 0.6, (0, 0, 5, 0), 1.0e6, 16),
-        ],
-        "t",
-        "水泥",
-    ),
-    "steel": (
-        0.02,
-        [
-            ("sintering", 1.5, (80, 150, 30, 5), 3e6, 24),
-            ("steelmaking", 1.2, (5, 20, 15, 1), 2e6, 24),
-        ],
-        "t",
-        "钢铁",
-    ),
-    "coking": (0.015, [("coke_oven", 1.8, (20, 120, 10, 15), 1e6, 24)], "t", "焦化"),
-    "flat_glass": (0.01, [("furnace", 1.4, (40, 120, 6, 0), 2e5, 24)], "t", "玻璃"),
-    "ceramics": (0.04, [("kiln", 1.8, (5, 10, 3, 0.5), 5e6, 24)], "m2", "陶瓷"),
-    "brick_tile": (0.05, [("kiln", 1.3, (4, 6, 3, 0), 6e4, 24)], "kpiece", "砖瓦"),
-    "casting": (0.06, [("furnace", 1.8, (0.5, 1, 2, 1), 2e4, 16)], "t", "铸造"),
-    "industrial_coating": (
-        0.25,
-        [("coating", 2.0, (0, 0.2, 0.3, 3), 5e3, 12), ("drying", 0.5, (0, 0.5, 0, 1), 5e3, 12)],
-        "t",
-        "涂装",
-    ),
-    "packaging_printing": (0.15, [("printing", 1.8, (0, 0, 0, 2), 3e3, 12)], "t", "印刷"),
-    "furniture": (0.12, [("spraying", 1.6, (0, 0, 0.5, 1.5), 2e4, 10)], "piece", "家具"),
-    "pharmaceutical": (0.03, [("synthesis", 2.0, (0.5, 2, 0.3, 4), 1e3, 24)], "t", "制药"),
-    "refining_petrochemical": (
-        0.01,
-        [("distillation", 2.5, (30, 60, 5, 40), 5e6, 24)],
-        "t",
-        "石化",
-    ),
-    "other": (0.215, [("production", 1.3, (2, 4, 1, 0.5), 1e4, 16)], "t", "制造"),
-}
-_GRADE_P = {
-    "A+": 0.005,
-    "A": 0.05,
-    "leading": 0.01,
-    "B": 0.25,
-    "B-": 0.04,
-    "C": 0.35,
-    "D": 0.20,
-    "ungraded": 0.095,
-}
-_GRADE_DIRT = {
-    "A+": 0.5,
-    "A": 0.6,
-    "leading": 0.55,
-    "B": 1.0,
-    "B-": 1.1,
-    "C": 1.3,
-    "D": 1.7,
-    "ungraded": 1.4,
-}
-_WITH_B_MINUS = {"steel", "coking", "flat_glass", "ceramics", "casting", "brick_tile"}
-_VOC = {"industrial_coating", "packaging_printing", "furniture", "pharmaceutical"}
-_INDUSTRIAL_SHARE = np.array([0.45, 0.28, 0.22, 0.30])
-"""Share of whole-society emissions from listed enterprises, so2/nox/pm/voc [I]."""
-_SYLLABLES = list("华鑫宏盛泰达恒源昌瑞丰金冀晋鲁豫新东方中天远隆嘉")
-
-_USCC = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
-
-
-def credit_code_check(first17: np.ndarray) -> np.ndarray:
-    """Check character index of unified social credit codes (GB 32100-2015).
-
-    ``first17``: (code, 17) indices into the 31-character alphabet; returns (code,) indices.
-    """
-    return (31 - (first17 @ _USCC_WEIGHTS) % 31) % 31
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,7 +105,7 @@ class SyntheticRegistry:
             last_year_output=x["last_year_output"],
             capacity_unit=unit,
             units=units,
-            emission_kg_h=np.stack([x[f"{p}_kg_h"] for p in POLLUTANTS], axis=1),
+            emission_kg_h=np.stack([x[f"{p}_kg_h"] for p in EMISSION_SPECIES], axis=1),
             hours_per_day=x["hours_per_day"],
             already_stopped=x["already_stopped"],
         )
@@ -206,7 +136,7 @@ def synthetic_registry(
     Parameters
     ----------
     regions : sequence of (code, geometry)
-        Regions to place firms in (typically the leaf regions of a region set); geometry is a
+        Places to register firms in (typically :func:`registry.synthetic_places`); geometry is a
         shapely geometry or ``(min_lon, min_lat, max_lon, max_lat)`` [degree].
     n_enterprises : int
         Number of enterprises (lines ≈ 2.2 per enterprise).
@@ -226,44 +156,28 @@ def synthetic_registry(
     region_of = rng.choice(len(geoms), size=n, p=weight / weight.sum())
     lon, lat = _points_inside(geoms, region_of, rng)
 
-    names = list(_INDUSTRIES)
-    share = np.array([_INDUSTRIES[k][0] for k in names])
+    names = list(INDUSTRIES)
+    share = np.array([INDUSTRIES[k][0] for k in names])
     industry = rng.choice(len(names), size=n, p=share / share.sum())
-    grade_names = list(_GRADE_P)
-    grade_p = np.array([_GRADE_P[g] for g in grade_names])
+    grade_names = list(GRADE_P)
+    grade_p = np.array([GRADE_P[g] for g in grade_names])
     grade = np.array(grade_names, object)[rng.choice(len(grade_names), size=n, p=grade_p)]
     is_other = industry == names.index("other")
     grade[is_other & (rng.random(n) < 0.6)] = "ungraded"
-    no_b_minus = ~np.isin(np.array(names, object)[industry], list(_WITH_B_MINUS))
+    no_b_minus = ~np.isin(np.array(names, object)[industry], list(WITH_B_MINUS))
     grade[no_b_minus & (grade == "B-")] = "B"
     guarantee = rng.random(n) < np.where(is_other, 0.08, 0.005)
     cap_value = np.round(rng.uniform(0.5, 0.9, n), 2)
     has_cap = guarantee & (rng.random(n) < 0.8)
     positive = np.isin(grade, ["A+", "A", "leading", "B"]) & (rng.random(n) < 0.2)
-    is_voc = np.isin(np.array(names, object)[industry], list(_VOC))
+    is_voc = np.isin(np.array(names, object)[industry], list(VOC))
     low_voc = is_voc & (rng.random(n) < 0.2)
     treatments = np.array(["combustion", "adsorption", "adsorption", "photocatalysis", "none"])
     voc_treatment = np.where(is_voc, treatments[rng.integers(0, 5, n)], "none")
 
-    body = rng.integers(0, 10, (n, 8))
-    first17 = np.concatenate(
-        [
-            np.tile([9, 1], (n, 1)),
-            np.array(
-                [[int(ch) if ch.isdigit() else 0 for ch in c[:6].ljust(6, "0")] for c in codes]
-            )[region_of],
-            body,
-            rng.integers(0, 31, (n, 1)),
-        ],
-        axis=1,
-    )
-    check = credit_code_check(first17)
-    alphabet = np.array(list(_USCC))
-    full = np.concatenate([first17, check[:, None]], axis=1)
-    credit = np.array(["".join(r) for r in alphabet[full]], object)
-    credit = _unique_codes(credit)
-    syl = np.array(_SYLLABLES)
-    labels = np.array([_INDUSTRIES[k][3] for k in names], object)
+    credit = credit_codes(codes, region_of, rng)
+    syl = np.array(SYLLABLES)
+    labels = np.array([INDUSTRIES[k][3] for k in names], object)
     name = np.array(
         [
             f"{a}{b}{lab}有限公司（示例{k + 1}）"
@@ -279,7 +193,7 @@ def synthetic_registry(
         object,
     )
 
-    lines = _lines(rng, names, industry, grade, credit)
+    lines = synthetic_lines(rng, names, industry, grade, credit)
     order = np.argsort(credit, kind="stable")
     enterprises = {
         "credit_code": credit,
@@ -300,18 +214,6 @@ def synthetic_registry(
     lines = {k: v[line_order] for k, v in lines.items()}
     baseline = _baseline(enterprises, lines, parents or {}, rng)
     return SyntheticRegistry(enterprises, lines, baseline)
-
-
-def _unique_codes(credit: np.ndarray) -> np.ndarray:
-    seen: set[str] = set()
-    out = credit.copy()
-    for k, code in enumerate(credit.tolist()):
-        while code in seen:  # vanishingly rare: bump the 17th character, recompute the check
-            body = [_USCC.index(c) for c in code[:16]] + [(_USCC.index(code[16]) + 1) % 31]
-            code = code[:16] + _USCC[body[16]] + _USCC[int(credit_code_check(np.array([body]))[0])]
-        seen.add(code)
-        out[k] = code
-    return out
 
 
 def _points_inside(
@@ -338,52 +240,6 @@ def _points_inside(
     return lon, lat
 
 
-def _lines(
-    rng: np.random.Generator,
-    names: list[str],
-    industry: np.ndarray,
-    grade: np.ndarray,
-    credit: np.ndarray,
-) -> dict[str, np.ndarray]:
-    parts: dict[str, list[np.ndarray]] = {c: [] for c in LINE_COLUMNS}
-    dirt = np.array([_GRADE_DIRT[g] for g in grade.tolist()])
-    for i, key in enumerate(names):
-        firms = np.nonzero(industry == i)[0]
-        unit = _INDUSTRIES[key][2]
-        for process, mean_lines, rates, capacity, hours in _INDUSTRIES[key][1]:
-            count = rng.poisson(mean_lines, firms.size)
-            if process == _INDUSTRIES[key][1][0][0]:
-                count = np.maximum(count, 1)  # every firm has its main process
-            owner = np.repeat(firms, count)
-            if owner.size == 0:
-                continue
-            k = np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count) + 1
-            size = capacity * rng.lognormal(0.0, 0.6, owner.size)
-            permitted = size * rng.uniform(0.95, 1.3, owner.size)
-            licensed = size * rng.uniform(0.85, 1.2, owner.size)
-            last = size * rng.uniform(0.5, 1.15, owner.size)
-            stopped = rng.random(owner.size) < 0.05
-            scale = last / capacity * dirt[owner]
-            parts["credit_code"].append(credit[owner])
-            prefix = process[:2].upper()
-            parts["line_id"].append(np.array([f"{prefix}{j}" for j in k.tolist()], object))
-            parts["process"].append(np.full(owner.size, process, object))
-            parts["permitted_capacity"].append(np.round(permitted, 1))
-            parts["licensed_capacity"].append(np.round(licensed, 1))
-            parts["last_year_output"].append(np.round(last, 1))
-            parts["capacity_unit"].append(np.full(owner.size, unit, object))
-            for p, rate in zip(POLLUTANTS, rates, strict=True):
-                noise = rng.lognormal(0.0, 0.3, owner.size)
-                parts[f"{p}_kg_h"].append(np.round(rate * scale * noise, 4))
-            parts["hours_per_day"].append(
-                np.full(owner.size, float(hours))
-                if hours == 24
-                else rng.choice([8.0, 10.0, 12.0, 16.0], owner.size)
-            )
-            parts["already_stopped"].append(stopped)
-    return {c: np.concatenate(v) for c, v in parts.items()}
-
-
 def _baseline(
     enterprises: dict, lines: dict, parents: Mapping[str, str | None], rng: np.random.Generator
 ) -> dict[str, np.ndarray]:
@@ -394,14 +250,14 @@ def _baseline(
     running = ~lines["already_stopped"]
     totals: dict[str, np.ndarray] = {}
     codes, inverse = np.unique(line_region.astype(str), return_inverse=True)
-    for k, p in enumerate(POLLUTANTS):
+    for k, p in enumerate(EMISSION_SPECIES):
         kg = lines[f"{p}_kg_h"] * lines["hours_per_day"] * running
         per_region = np.bincount(inverse, weights=kg, minlength=codes.size)
         for c, v in zip(codes.tolist(), per_region.tolist(), strict=True):
-            totals.setdefault(c, np.zeros(len(POLLUTANTS)))[k] = v
+            totals.setdefault(c, np.zeros(len(EMISSION_SPECIES)))[k] = v
     out: dict[str, np.ndarray] = {}
     for code, kg in totals.items():
-        share = _INDUSTRIAL_SHARE * rng.uniform(0.85, 1.15, len(POLLUTANTS))
+        share = INDUSTRIAL_SHARE * rng.uniform(0.85, 1.15, len(EMISSION_SPECIES))
         out[code] = kg / 1e3 / share
     own = dict(out)
     for code, value in own.items():
@@ -409,10 +265,10 @@ def _baseline(
         seen = set()
         while parent and parent not in seen:  # each ancestor sums its descendants' own values
             seen.add(parent)
-            out[parent] = out.get(parent, np.zeros(len(POLLUTANTS))) + value
+            out[parent] = out.get(parent, np.zeros(len(EMISSION_SPECIES))) + value
             parent = parents.get(parent)
     keys = sorted(out)
     table: dict[str, np.ndarray] = {"region_code": np.array(keys, object)}
-    for k, p in enumerate(POLLUTANTS):
+    for k, p in enumerate(EMISSION_SPECIES):
         table[f"{p}_t_d"] = np.array([round(float(out[c][k]), 6) for c in keys])
     return table

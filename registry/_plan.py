@@ -7,11 +7,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from api.registry.regions import region_baseline, region_chain, region_members
-from api.registry.store import RegistryStore
 from engine.errors import PolicyError
-from engine.measures import Catalogue, PlanResult, build_plan, parse_catalogue
-from engine.measures._catalogue import default_catalogue_text
+from engine.measures import (
+    Catalogue,
+    PlanResult,
+    build_plan,
+    default_catalogue_text,
+    parse_catalogue,
+)
+from registry.regions import region_baseline, region_chain, region_members
+from registry.store import RegistryStore
 
 __all__ = ["read_catalogue", "region_plan"]
 
@@ -41,12 +46,14 @@ def region_plan(
     parents: Mapping[str, str | None] | None = None,
     catalogue: Catalogue | None = None,
     regime: str | None = None,
+    language: str = "en",
 ) -> tuple[dict[str, Any], PlanResult]:
     """The plan document of ``region`` (``{"code", "name"}``) on ``day`` at ``level``.
 
-    Covers the enterprises of the region and of the regions below it (:func:`region_members`);
-    grades are those in force on ``day``; the baseline is the region's own or the sum of its
-    members' (:func:`region_baseline`).
+    Covers the enterprises registered in the region and in the regions resolving to it (its
+    counties: :func:`region_members`); grades are those in force on ``day``; the baseline is
+    the region's own or the sum of its members' (:func:`region_baseline`). Reasons and notes
+    are in ``language`` (``"en"`` or ``"zh"``).
     """
     code = str(region["code"])
     members = region_members(code, store.region_codes(), parents)
@@ -61,7 +68,8 @@ def region_plan(
         baseline_t_d=baseline,
         catalogue=catalogue,
         regime=regime,
+        language=language,
     )
     if baseline is not None:
-        document["notes"].append(how)
+        document["notes"].append(how[0] if language == "en" else how[1])
     return document, result

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from api.registry import SCHEMA_VERSION, ImportRejected, RegistryStore
-from api.registry._csv import ENTERPRISE_COLUMNS, LINE_COLUMNS, PLAN_COLUMNS
 from engine.errors import RegistryError
 from engine.measures import GRADES
+from registry import SCHEMA_VERSION, ImportRejected, RegistryStore
+from registry._csv import ENTERPRISE_COLUMNS, LINE_COLUMNS, PLAN_COLUMNS
 from tests.engine.test_measures import ENTERPRISES, LINES, PLANS
 
 
