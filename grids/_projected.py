@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy as np
 import pyproj
+import shapely
 from numpy.typing import ArrayLike, NDArray
 
 from engine.errors import RegionError
+from grids._base import XY, CoverageFrame, ascending_order, centres_to_edges
 from grids._geodesy import DENSIFY_DEG, authalic_y
-from grids._grid import CoverageFrame, ascending_order, centres_to_edges
 
 __all__ = ["ProjectedGrid", "lambert_conformal"]
 
@@ -95,7 +96,7 @@ class ProjectedGrid:
         )
 
     @classmethod
-    def _from_cf(cls, ds: Any, mapping: dict) -> ProjectedGrid:
+    def _from_cf(cls, ds: Any, mapping: dict[str, Any]) -> ProjectedGrid:
         crs = pyproj.CRS.from_cf(mapping)
         x, y = (np.asarray(ds[n].values, float) for n in ("x", "y"))
         scale = {"km": 1000.0, "m": 1.0}.get(str(ds["x"].attrs.get("units", "m")), 1.0)
@@ -103,7 +104,7 @@ class ProjectedGrid:
         return grid._checked(ds)
 
     @classmethod
-    def _from_ioapi(cls, ds: Any, a: dict) -> ProjectedGrid:
+    def _from_ioapi(cls, ds: Any, a: dict[str, Any]) -> ProjectedGrid:
         crs = lambert_conformal(a["P_ALP"], a["P_BET"], a["YCENT"], a["P_GAM"])
         ncols, nrows = int(a["NCOLS"]), int(a["NROWS"])
         x = a["XORIG"] + a["XCELL"] * (np.arange(ncols) + 0.5)
@@ -111,7 +112,7 @@ class ProjectedGrid:
         return cls(crs, x, y)._checked(ds)
 
     @classmethod
-    def _from_wrf(cls, ds: Any, a: dict) -> ProjectedGrid:
+    def _from_wrf(cls, ds: Any, a: dict[str, Any]) -> ProjectedGrid:
         crs = lambert_conformal(a["TRUELAT1"], a["TRUELAT2"], a["MOAD_CEN_LAT"], a["STAND_LON"])
         lat, lon = _latlon_2d(ds)
         px, py = pyproj.Proj(crs)(lon, lat)
@@ -195,15 +196,13 @@ class ProjectedGrid:
         area = bottom[:-1, :] + left[:, 1:] - bottom[1:, :] - left[:, :-1]
         return np.abs(area)
 
-    def _line_integral(self, x: NDArray, y: NDArray) -> NDArray[np.float64]:
+    def _line_integral(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
         lon, lat = self._proj(np.ascontiguousarray(x), np.ascontiguousarray(y), inverse=True)
         lam, yy = np.deg2rad(np.unwrap(lon, period=360.0, axis=-1)), authalic_y(lat)
         return -np.sum(0.5 * (yy[..., 1:] + yy[..., :-1]) * np.diff(lam, axis=-1), axis=-1)
 
     def cell_polygons(self) -> NDArray[np.object_]:
         """Outline of each cell in lon/lat [°] (edges densified), object array ``(ny, nx)``."""
-        import shapely
-
         ny, nx = self.shape
         t = np.arange(_EDGE_SAMPLES) / _EDGE_SAMPLES
         out = np.empty((ny, nx), dtype=object)
@@ -242,7 +241,7 @@ class ProjectedGrid:
         return f"ProjectedGrid({nx} x {ny} cells of {self.dx / 1000:g} km, {self.crs.to_string()})"
 
     # -- coverage -----------------------------------------------------------------------------
-    def _frame(self) -> CoverageFrame:
+    def coverage_frame(self) -> CoverageFrame:
         """The projection plane [km]; true area over plane area as the per-cell scale."""
         rows, cols, order = ascending_order(self.y, self.x)
         xe = (self.x_edges if cols[0] == 0 else self.x_edges[::-1]) / 1000.0
@@ -251,7 +250,7 @@ class ProjectedGrid:
         area = self.cell_area_km2()[rows][:, cols]
         proj = self._proj
 
-        def to_plane(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple:
+        def to_plane(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> XY:
             px, py = proj(lon, lat)
             return np.asarray(px) / 1000.0, np.asarray(py) / 1000.0
 
@@ -265,7 +264,7 @@ class ProjectedGrid:
         )
 
 
-def _latlon_2d(ds: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _latlon_2d(ds: Any) -> XY:
     for lat_name, lon_name in (("lat", "lon"), ("XLAT", "XLONG"), ("latitude", "longitude")):
         if lat_name in getattr(ds, "variables", {}) and lon_name in ds.variables:
             lat = np.asarray(ds[lat_name].values, float)

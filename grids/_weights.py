@@ -24,7 +24,9 @@ import shapely
 from numpy.typing import NDArray
 
 from engine.errors import RegionError
+from grids._base import Grid
 from grids._geodesy import geodesic_area_km2
+from grids._open import grid_from_dataset
 from grids._rasterise import polygon_cell_area
 from grids._regions import RegionSet
 
@@ -127,8 +129,6 @@ class CoverageWeights:
         lat = next((field.coords[n] for n in ("lat", "latitude") if n in field.coords), None)
         if lat is None or lat.ndim != 1:  # projected fields: the grid shape was checked
             return
-        from grids._grid import grid_from_dataset
-
         fingerprint = grid_from_dataset(field).fingerprint
         if fingerprint != self.grid_fingerprint:
             raise RegionError(
@@ -157,7 +157,7 @@ def _area_of(weights: CoverageWeights) -> NDArray[np.float64]:
 
 
 def coverage_weights(
-    regions: RegionSet, grid: Any, *, cache_dir: Path | str | None = None
+    regions: RegionSet, grid: Grid, *, cache_dir: Path | str | None = None
 ) -> CoverageWeights:
     """Area of each region inside each cell of ``grid``, exactly, as a sparse matrix.
 
@@ -199,8 +199,8 @@ def coverage_weights(
     return weights
 
 
-def _build(regions: RegionSet, grid: Any) -> CoverageWeights:
-    frame = grid._frame()
+def _build(regions: RegionSet, grid: Grid) -> CoverageWeights:
+    frame = grid.coverage_frame()
     ny, nx = frame.order.shape
     geoms = shapely.orient_polygons(regions.geometries, exterior_cw=False)
     if frame.densify_deg:
@@ -283,7 +283,7 @@ def _write(path: Path, weights: CoverageWeights) -> None:
             os.unlink(tmp)
 
 
-def _read(path: Path, regions: RegionSet, grid: Any) -> CoverageWeights:
+def _read(path: Path, regions: RegionSet, grid: Grid) -> CoverageWeights:
     with np.load(path, allow_pickle=False) as f:
         codes = [str(c) for c in f["codes"]]
         if codes != regions.codes:
