@@ -28,16 +28,30 @@ ToPlane = Callable[[NDArray[np.float64], NDArray[np.float64]], XY]
 class CoverageFrame:
     """A grid as the coverage kernel sees it (internal to :mod:`grids`).
 
-    ``x_edges`` (nx + 1,) and ``y_edges`` (ny + 1,) ascending in a plane where cells are
-    rectangles; ``to_plane(lon, lat) -> (x, y)`` maps polygon vertices there; ``area_scale``
-    (ny, nx) turns plane area into km² per internal cell; ``order`` (ny, nx) gives the C-order
-    index of the grid's cell at each internal position.
+    Attributes
+    ----------
+    x_edges, y_edges : ndarray
+        Ascending cell edges (nx + 1,), (ny + 1,) in a plane where cells are rectangles.
+    to_plane : callable
+        ``(lon [°], lat [°]) -> (x, y)``: maps polygon vertices to that plane.
+    cell_area_km2 : ndarray
+        True (WGS84) area of each internal cell [km²] (ny, nx).
+    density : ndarray or None
+        ``(ny, nx, 6)`` coefficients of the true area per plane area in each cell, a quadratic
+        in the offsets ``(ξ, η)`` from the cell centre (terms ``1, ξ, η, ξ², ξη, η²`` as
+        :data:`grids._rasterise.MOMENTS`), in units that make their products with the moments
+        an area [km²]; ``None`` when plane areas are true areas in km² (the density is 1).
+    order : ndarray of int64
+        C-order index of the grid's cell at each internal position (ny, nx).
+    densify_deg : float
+        Longest polygon edge [°] before vertices are mapped to the plane.
     """
 
     x_edges: NDArray[np.float64]
     y_edges: NDArray[np.float64]
     to_plane: ToPlane
-    area_scale: NDArray[np.float64] | None
+    cell_area_km2: NDArray[np.float64]
+    density: NDArray[np.float64] | None
     order: NDArray[np.int64]
     densify_deg: float = 0.0
 

@@ -170,19 +170,24 @@ class RegularGrid:
 
     # -- coverage -----------------------------------------------------------------------------
     def coverage_frame(self) -> CoverageFrame:
-        """Cylindrical equal-area plane: x = lon [rad], y = authalic northing [km² rad⁻¹]."""
+        """Cylindrical equal-area plane: x = lon [rad], y = authalic northing [km² rad⁻¹].
+
+        Plane areas there are true ellipsoidal areas [km²] (see :mod:`grids._geodesy`).
+        """
         rows, cols, order = ascending_order(self.lat, self.lon)
         lat_e = self.lat_edges if rows[0] == 0 else self.lat_edges[::-1]
         lon_e = self.lon_edges if cols[0] == 0 else self.lon_edges[::-1]
+        x_edges, y_edges = np.deg2rad(lon_e), authalic_y(lat_e)
 
         def to_plane(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> XY:
             return np.deg2rad(lon), authalic_y(lat)
 
         return CoverageFrame(
-            x_edges=np.deg2rad(lon_e),
-            y_edges=authalic_y(lat_e),
+            x_edges=x_edges,
+            y_edges=y_edges,
             to_plane=to_plane,
-            area_scale=None,
+            cell_area_km2=np.diff(y_edges)[:, None] * np.diff(x_edges)[None, :],
+            density=None,
             order=order,
             densify_deg=DENSIFY_DEG,
         )
