@@ -29,7 +29,7 @@ _MEMBERSHIP = "key_regions.toml"
 
 @dataclass(frozen=True)
 class KeyRegion:
-    """A key region of air-pollution control and its members (RULES.md §5).
+    """A key region of air-pollution control and its members (docs/rules.md §5).
 
     Attributes
     ----------
@@ -42,7 +42,7 @@ class KeyRegion:
     effective_from, effective_to : datetime.date or None
         Period in force (``effective_to`` ``None`` while current).
     source : str
-        Where the membership comes from, with its RULES.md tag.
+        Where the membership comes from, with its tag in docs/rules.md.
     """
 
     code: str

@@ -8,7 +8,7 @@ matrices like the area weights and go through the same kernel.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,6 +16,7 @@ import shapely
 from numpy.typing import ArrayLike
 
 from engine.errors import RegionError
+from grids._base import Grid
 from grids._regions import RegionSet
 from grids._weights import CoverageWeights, coverage_weights
 
@@ -57,12 +58,12 @@ def population_weights(weights: CoverageWeights, density: ArrayLike) -> Coverage
 
 def station_weights(
     regions: RegionSet,
-    grid: Any,
+    grid: Grid,
     lon: ArrayLike,
     lat: ArrayLike,
     *,
     codes: ArrayLike | None = None,
-    cache_dir: Any = None,
+    cache_dir: Path | str | None = None,
 ) -> CoverageWeights:
     """Weights that average the cells holding each region's monitoring stations.
 
@@ -118,9 +119,9 @@ def station_weights(
     return area.with_matrix(matrix, "stations")
 
 
-def _cell_of(grid: Any, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+def _cell_of(grid: Grid, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """C-order index of the cell containing each point, -1 off the grid."""
-    frame = grid._frame()
+    frame = grid.coverage_frame()
     px, py = frame.to_plane(lon, lat)
     col = np.searchsorted(frame.x_edges, px, side="right") - 1
     row = np.searchsorted(frame.y_edges, py, side="right") - 1

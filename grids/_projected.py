@@ -2,10 +2,10 @@
 
 A projected grid is regular in the plane of a projection: cell centres ``x`` (nx,) and ``y``
 (ny,) [m], with 2-D cell-centre ``lat``/``lon`` derived through pyproj. Region polygons are
-projected into that plane, where the cells are rectangles, to get the covered fraction of
-each cell; the true cell area [km²] is the ellipsoidal (WGS84) area of the cell outline — its
-four edges densified, inverse-projected to lon/lat and integrated in the cylindrical
-equal-area plane (see :mod:`grids._geodesy`).
+projected into that plane, where the cells are rectangles; there the coverage kernel integrates
+the true area per plane area (a quadratic in each cell) over region ∩ cell, which gives the
+ellipsoidal (WGS84) area of the part of the region inside the true image of the cell (see
+:mod:`grids._cellarea` and :mod:`grids._rasterise`).
 
 Three ways a file carries the projection are read by :meth:`ProjectedGrid.from_dataset`:
 CF (a ``grid_mapping`` variable with ``grid_mapping_name = lambert_conformal_conic`` and
@@ -23,17 +23,19 @@ from typing import Any
 
 import numpy as np
 import pyproj
+import shapely
 from numpy.typing import ArrayLike, NDArray
 
 from engine.errors import RegionError
-from grids._geodesy import DENSIFY_DEG, authalic_y
-from grids._grid import CoverageFrame, ascending_order, centres_to_edges
+from grids._base import XY, CoverageFrame, ascending_order, centres_to_edges
+from grids._cellarea import area_density, cell_area_km2, half_cell_lattice
+from grids._geodesy import DENSIFY_DEG
 
 __all__ = ["ProjectedGrid", "lambert_conformal"]
 
 MODEL_SPHERE_M = 6_370_000.0
 """Earth radius of WRF and CMAQ (and MM5) [m]."""
-_EDGE_SAMPLES = 8  # points per cell edge in the area integral (error ~1e-8 for 12 km cells)
+_OUTLINE_SAMPLES = 8  # points per cell edge of the outlines of cell_polygons()
 
 
 def lambert_conformal(
@@ -95,7 +97,7 @@ class ProjectedGrid:
         )
 
     @classmethod
-    def _from_cf(cls, ds: Any, mapping: dict) -> ProjectedGrid:
+    def _from_cf(cls, ds: Any, mapping: dict[str, Any]) -> ProjectedGrid:
         crs = pyproj.CRS.from_cf(mapping)
         x, y = (np.asarray(ds[n].values, float) for n in ("x", "y"))
         scale = {"km": 1000.0, "m": 1.0}.get(str(ds["x"].attrs.get("units", "m")), 1.0)
@@ -103,7 +105,7 @@ class ProjectedGrid:
         return grid._checked(ds)
 
     @classmethod
-    def _from_ioapi(cls, ds: Any, a: dict) -> ProjectedGrid:
+    def _from_ioapi(cls, ds: Any, a: dict[str, Any]) -> ProjectedGrid:
         crs = lambert_conformal(a["P_ALP"], a["P_BET"], a["YCENT"], a["P_GAM"])
         ncols, nrows = int(a["NCOLS"]), int(a["NROWS"])
         x = a["XORIG"] + a["XCELL"] * (np.arange(ncols) + 0.5)
@@ -111,7 +113,7 @@ class ProjectedGrid:
         return cls(crs, x, y)._checked(ds)
 
     @classmethod
-    def _from_wrf(cls, ds: Any, a: dict) -> ProjectedGrid:
+    def _from_wrf(cls, ds: Any, a: dict[str, Any]) -> ProjectedGrid:
         crs = lambert_conformal(a["TRUELAT1"], a["TRUELAT2"], a["MOAD_CEN_LAT"], a["STAND_LON"])
         lat, lon = _latlon_2d(ds)
         px, py = pyproj.Proj(crs)(lon, lat)
@@ -176,36 +178,14 @@ class ProjectedGrid:
         return h.hexdigest()[:24]
 
     def cell_area_km2(self) -> NDArray[np.float64]:
-        """Ellipsoidal area of each cell outline [km²], shape ``(ny, nx)``."""
-        ny, nx = self.shape
-        k = _EDGE_SAMPLES
-        t = np.arange(k + 1) / k
-        xe, ye = self.x_edges, self.y_edges
-        # −∮ Y dλ along the bottom edges (west → east) and left edges (south → north)
-        hx = np.broadcast_to(
-            xe[None, :-1, None] + (xe[1:] - xe[:-1])[None, :, None] * t, (ny + 1, nx, k + 1)
-        )
-        hy = np.broadcast_to(ye[:, None, None], (ny + 1, nx, k + 1))
-        bottom = self._line_integral(hx, hy)
-        vy = np.broadcast_to(
-            ye[:-1, None, None] + (ye[1:] - ye[:-1])[:, None, None] * t, (ny, nx + 1, k + 1)
-        )
-        vx = np.broadcast_to(xe[None, :, None], (ny, nx + 1, k + 1))
-        left = self._line_integral(vx, vy)
-        area = bottom[:-1, :] + left[:, 1:] - bottom[1:, :] - left[:, :-1]
-        return np.abs(area)
-
-    def _line_integral(self, x: NDArray, y: NDArray) -> NDArray[np.float64]:
-        lon, lat = self._proj(np.ascontiguousarray(x), np.ascontiguousarray(y), inverse=True)
-        lam, yy = np.deg2rad(np.unwrap(lon, period=360.0, axis=-1)), authalic_y(lat)
-        return -np.sum(0.5 * (yy[..., 1:] + yy[..., :-1]) * np.diff(lam, axis=-1), axis=-1)
+        """Ellipsoidal (WGS84) area of each cell [km²], shape ``(ny, nx)``: the area of the
+        true image of the plane rectangle (see :mod:`grids._cellarea`)."""
+        return cell_area_km2(half_cell_lattice(self._proj, self.x_edges, self.y_edges))
 
     def cell_polygons(self) -> NDArray[np.object_]:
         """Outline of each cell in lon/lat [°] (edges densified), object array ``(ny, nx)``."""
-        import shapely
-
         ny, nx = self.shape
-        t = np.arange(_EDGE_SAMPLES) / _EDGE_SAMPLES
+        t = np.arange(_OUTLINE_SAMPLES) / _OUTLINE_SAMPLES
         out = np.empty((ny, nx), dtype=object)
         for i in range(ny):
             y0, y1 = self.y_edges[i], self.y_edges[i + 1]
@@ -242,30 +222,31 @@ class ProjectedGrid:
         return f"ProjectedGrid({nx} x {ny} cells of {self.dx / 1000:g} km, {self.crs.to_string()})"
 
     # -- coverage -----------------------------------------------------------------------------
-    def _frame(self) -> CoverageFrame:
-        """The projection plane [km]; true area over plane area as the per-cell scale."""
+    def coverage_frame(self) -> CoverageFrame:
+        """The projection plane [km], with the true area per plane area of each cell as a
+        quadratic (see :mod:`grids._cellarea`)."""
         rows, cols, order = ascending_order(self.y, self.x)
-        xe = (self.x_edges if cols[0] == 0 else self.x_edges[::-1]) / 1000.0
-        ye = (self.y_edges if rows[0] == 0 else self.y_edges[::-1]) / 1000.0
-        plane = np.diff(ye)[:, None] * np.diff(xe)[None, :]
-        area = self.cell_area_km2()[rows][:, cols]
+        lattice = half_cell_lattice(self._proj, self.x_edges, self.y_edges)
+        area = cell_area_km2(lattice)
+        density = area_density(lattice, area)
         proj = self._proj
 
-        def to_plane(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple:
+        def to_plane(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> XY:
             px, py = proj(lon, lat)
             return np.asarray(px) / 1000.0, np.asarray(py) / 1000.0
 
         return CoverageFrame(
-            x_edges=xe,
-            y_edges=ye,
+            x_edges=(self.x_edges if cols[0] == 0 else self.x_edges[::-1]) / 1000.0,
+            y_edges=(self.y_edges if rows[0] == 0 else self.y_edges[::-1]) / 1000.0,
             to_plane=to_plane,
-            area_scale=area / plane,
+            cell_area_km2=area[rows][:, cols],
+            density=np.ascontiguousarray(density[rows][:, cols]),
             order=order,
             densify_deg=DENSIFY_DEG,
         )
 
 
-def _latlon_2d(ds: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _latlon_2d(ds: Any) -> XY:
     for lat_name, lon_name in (("lat", "lon"), ("XLAT", "XLONG"), ("latitude", "longitude")):
         if lat_name in getattr(ds, "variables", {}) and lon_name in ds.variables:
             lat = np.asarray(ds[lat_name].values, float)

@@ -1,8 +1,8 @@
 """Administrative regions and region sets, read from GeoJSON or the bundled boundaries.
 
-A region set is an ordered collection of :class:`Region` with unique codes. It is addressed by
-a spec: a path to a GeoJSON FeatureCollection, or ``builtin:<name>`` for a bundled set (see
-:func:`grids.builtin_sets`).
+A region set is an ordered collection of :class:`Region` with unique codes, read from a GeoJSON
+FeatureCollection here or from the bundled boundaries (:mod:`grids._builtin`);
+:func:`grids.load_regions` takes either by a spec.
 """
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ from shapely.geometry.base import BaseGeometry
 
 from engine.errors import NotFoundError, RegionError
 
-__all__ = ["KINDS", "Region", "RegionSet", "load_regions", "read_geojson", "write_geojson"]
+__all__ = ["KINDS", "Region", "RegionSet", "read_geojson", "validate_geometry", "write_geojson"]
 
 KINDS = ("county", "city", "province", "key_region")
 """Allowed values of a region's ``kind``."""
-
-BUILTIN_PREFIX = "builtin:"
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,37 +134,8 @@ class RegionSet:
 
 
 # -- reading ------------------------------------------------------------------------------------
-def load_regions(spec: str | Path) -> RegionSet:
-    """Region set from a spec: a GeoJSON path or ``builtin:<name>``.
-
-    Parameters
-    ----------
-    spec : str or Path
-        ``"path/to/regions.geojson"`` (FeatureCollection whose features carry ``code``, ``name``,
-        ``kind`` and ``parent`` properties) or ``"builtin:key-regions"`` and the other names of
-        :func:`grids.builtin_sets`.
-
-    Returns
-    -------
-    RegionSet
-
-    Raises
-    ------
-    RegionError
-        Missing or unreadable file, bad JSON, missing properties, unknown kind, duplicate codes,
-        empty or invalid geometry — the message names the file and the feature.
-    NotFoundError
-        Unknown ``builtin:`` name.
-    """
-    if isinstance(spec, str) and spec.startswith(BUILTIN_PREFIX):
-        from grids._builtin import load_builtin
-
-        return load_builtin(spec[len(BUILTIN_PREFIX) :])
-    return read_geojson(Path(spec))
-
-
 def read_geojson(path: Path) -> RegionSet:
-    """Read and validate a region FeatureCollection (see :func:`load_regions`)."""
+    """Read and validate a region FeatureCollection (see :func:`grids.load_regions`)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

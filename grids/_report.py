@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from engine.errors import ForecastError
-from grids._grid import grid_from_dataset
+from engine.errors import RegionError
 from grids._regions import RegionSet
 from grids._weights import CoverageWeights
 
-__all__ = ["coverage_report", "read_grid"]
+__all__ = ["coverage_report"]
 
 
 def coverage_report(regions: RegionSet, weights: CoverageWeights) -> list[dict[str, Any]]:
     """One row per region of the set, covered or not.
+
+    Parameters
+    ----------
+    regions : RegionSet
+        The regions, in the order of the weights' rows.
+    weights : CoverageWeights
+        Their weights on a grid (any kind; areas are those of the area weights).
 
     Returns
     -------
@@ -24,7 +29,10 @@ def coverage_report(regions: RegionSet, weights: CoverageWeights) -> list[dict[s
         ``polygon_area_km2`` (geodesic area of the polygon [km²]) and ``covered_fraction`` [1].
     """
     if list(weights.region_codes) != regions.codes:
-        raise ValueError("weights and regions list different codes")
+        raise RegionError(
+            f"the weights were built for {len(weights.region_codes)} regions other than the "
+            f"{len(regions)} of {regions.source}: rebuild them with coverage_weights(regions, grid)"
+        )
     cells, area, polygon = weights.cells, weights.region_area_km2, weights.polygon_area_km2
     covered = weights.covered_fraction
     return [
@@ -40,19 +48,3 @@ def coverage_report(regions: RegionSet, weights: CoverageWeights) -> list[dict[s
         }
         for i, r in enumerate(regions)
     ]
-
-
-def read_grid(path: str | Path) -> Any:
-    """The grid of a forecast netCDF file (coordinates only; the data are not read)."""
-    import xarray as xr
-
-    path = Path(path)
-    if not path.is_file():
-        raise ForecastError(f"forecast file {path} does not exist")
-    try:
-        with xr.open_dataset(path, decode_times=False) as ds:
-            return grid_from_dataset(ds)
-    except (OSError, ValueError) as error:
-        if isinstance(error, ForecastError):
-            raise
-        raise ForecastError(f"forecast file {path}: no usable grid ({error})") from None

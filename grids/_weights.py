@@ -1,9 +1,10 @@
 """Fractional coverage weights: the area of each region inside each grid cell.
 
 The weights of a region set on a grid form a sparse matrix ``(region, cell)`` whose entries are
-the area [km²] of ``region ∩ cell`` computed exactly from the polygon (not from cell centres):
-a cell half inside a region carries half its area. Row sums are the part of each region's area
-that the grid covers; dividing by the geodesic area of the polygon gives the covered fraction.
+the area [km²] of ``region ∩ cell`` computed from the polygon (not from cell centres), exact to
+~1e-8 (see :func:`coverage_weights`): a cell half inside a region carries half its area. Row
+sums are the part of each region's area that the grid covers; dividing by the geodesic area of
+the polygon gives the covered fraction.
 
 Weights are cached on disk under a key made of the grid fingerprint and the region-set hash, so
 a change to either builds new weights.
@@ -24,15 +25,17 @@ import shapely
 from numpy.typing import NDArray
 
 from engine.errors import RegionError
+from grids._base import CoverageFrame, Grid
 from grids._geodesy import geodesic_area_km2
-from grids._rasterise import polygon_cell_area
+from grids._open import grid_from_dataset
+from grids._rasterise import polygon_cell_moments
 from grids._regions import RegionSet
 
 __all__ = ["CoverageWeights", "coverage_weights"]
 
 log = logging.getLogger(__name__)
 
-_CACHE_VERSION = "w1"
+_CACHE_VERSION = "w2"  # w2: true-area density on projected grids, bowed edges
 # Entries smaller than this fraction of their cell's area are rounding noise of the kernel.
 _MIN_FRACTION = 1e-9
 # A region whose weights cover its polygon to within this is entirely on the grid.
@@ -127,8 +130,6 @@ class CoverageWeights:
         lat = next((field.coords[n] for n in ("lat", "latitude") if n in field.coords), None)
         if lat is None or lat.ndim != 1:  # projected fields: the grid shape was checked
             return
-        from grids._grid import grid_from_dataset
-
         fingerprint = grid_from_dataset(field).fingerprint
         if fingerprint != self.grid_fingerprint:
             raise RegionError(
@@ -157,7 +158,7 @@ def _area_of(weights: CoverageWeights) -> NDArray[np.float64]:
 
 
 def coverage_weights(
-    regions: RegionSet, grid: Any, *, cache_dir: Path | str | None = None
+    regions: RegionSet, grid: Grid, *, cache_dir: Path | str | None = None
 ) -> CoverageWeights:
     """Area of each region inside each cell of ``grid``, exactly, as a sparse matrix.
 
@@ -178,12 +179,19 @@ def coverage_weights(
 
     Notes
     -----
-    On a lat/lon grid the intersection is computed in the cylindrical equal-area plane of
-    WGS84 (longitude [rad], authalic northing), where areas are true ellipsoidal areas and
-    cells are rectangles, so ``region_area_km2`` of a region fully on the grid equals its
-    ``polygon_area_km2`` up to the difference between straight-in-lon/lat and geodesic edges.
-    On a projected grid the fraction of each cell covered (in the projection plane) is
-    multiplied by the true cell area.
+    Each entry is the ellipsoidal (WGS84) area of the part of the region — its edges straight
+    in lon/lat, as GeoJSON draws them — inside the cell. The intersection is integrated in a
+    plane where the cells are rectangles: on a lat/lon grid the cylindrical equal-area plane
+    (longitude [rad], authalic northing), where areas are true; on a projected grid the
+    projection plane, weighting each cell by its true area per plane area (a quadratic fitted
+    in the cell, :mod:`grids._cellarea`). In both planes a region's edges are slightly bowed
+    curves; each is integrated as the parabola through its ends and the image of its lon/lat
+    midpoint (:mod:`grids._rasterise`). Against Karney's geodesic area of region ∩ cell, the
+    worst relative error of a weight of ≥ 1 % of its cell is below 1e-7 on Lambert grids of
+    3–12 km and lat/lon grids of 0.05–0.25° (``tests/grids/test_exact_coverage.py`` asserts
+    1e-6). ``region_area_km2`` of a region fully on the grid therefore equals its
+    ``polygon_area_km2`` up to the difference between straight-in-lon/lat and geodesic edges
+    (at most 7e-7 for the bundled counties).
     """
     path = None
     if cache_dir is not None:
@@ -199,8 +207,8 @@ def coverage_weights(
     return weights
 
 
-def _build(regions: RegionSet, grid: Any) -> CoverageWeights:
-    frame = grid._frame()
+def _build(regions: RegionSet, grid: Grid) -> CoverageWeights:
+    frame = grid.coverage_frame()
     ny, nx = frame.order.shape
     geoms = shapely.orient_polygons(regions.geometries, exterior_cw=False)
     if frame.densify_deg:
@@ -208,12 +216,10 @@ def _build(regions: RegionSet, grid: Any) -> CoverageWeights:
     parts, part_region = shapely.get_parts(geoms, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-    px, py = frame.to_plane(coords[:, 0], coords[:, 1])
-    px = np.ascontiguousarray(px, dtype=np.float64)
-    py = np.ascontiguousarray(py, dtype=np.float64)
     ring_region = part_region[ring_part]
     ring_start = np.searchsorted(coord_ring, np.arange(len(rings) + 1)).astype(np.int64)
     region_ring = np.searchsorted(ring_region, np.arange(len(regions) + 1))
+    px, py, sx, sy = _plane_edges(frame, coords, ring_start)
 
     xe, ye = frame.x_edges, frame.y_edges
     indptr = np.zeros(len(regions) + 1, dtype=np.int64)
@@ -229,19 +235,23 @@ def _build(regions: RegionSet, grid: Any) -> CoverageWeights:
         if i0 >= i1 or j0 >= j1:
             indptr[r + 1] = indptr[r]
             continue
-        area = polygon_cell_area(
-            np.ascontiguousarray(x),
-            np.ascontiguousarray(y),
+        moments = polygon_cell_moments(
+            x,
+            y,
+            sx[c0:c1],
+            sy[c0:c1],
             ring_start[r0 : r1 + 1] - c0,
             np.ascontiguousarray(xe[j0 : j1 + 1]),
             np.ascontiguousarray(ye[i0 : i1 + 1]),
         )
-        plane_cell = np.diff(ye[i0 : i1 + 1])[:, None] * np.diff(xe[j0 : j1 + 1])[None, :]
-        fraction = np.clip(area / plane_cell, 0.0, 1.0)
+        if frame.density is None:
+            area = moments[..., 0]
+        else:  # ∬ density dA over region ∩ cell: the true area
+            area = np.einsum("ijk,ijk->ij", moments, frame.density[i0:i1, j0:j1])
+        cell_area = frame.cell_area_km2[i0:i1, j0:j1]
+        fraction = np.clip(area / cell_area, 0.0, 1.0)
         keep = fraction > _MIN_FRACTION
-        if frame.area_scale is not None:  # plane area -> true area of each cell
-            plane_cell = plane_cell * frame.area_scale[i0:i1, j0:j1]
-        values = (fraction * plane_cell)[keep]
+        values = (fraction * cell_area)[keep]
         cells = frame.order[i0:i1, j0:j1][keep]
         sort = np.argsort(cells, kind="stable")
         chunks_idx.append(cells[sort])
@@ -258,6 +268,27 @@ def _build(regions: RegionSet, grid: Any) -> CoverageWeights:
         regions_hash=regions.hash,
         grid_shape=(ny, nx),
     )
+
+
+def _plane_edges(
+    frame: CoverageFrame, lonlat: NDArray[np.float64], ring_start: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], ...]:
+    """Ring vertices in the frame's plane ``(x, y)`` and the sagitta ``(sx, sy)`` of the edge
+    starting at each vertex.
+
+    Region edges are straight in lon/lat; in the plane they bow away from their chords. The
+    sagitta — the plane image of the edge's lon/lat midpoint minus the chord's midpoint — lets
+    the kernel add the area between the edge and its chord (see :mod:`grids._rasterise`).
+    """
+    lon, lat = lonlat[:, 0], lonlat[:, 1]
+    px, py = (np.ascontiguousarray(v, dtype=np.float64) for v in frame.to_plane(lon, lat))
+    mx, my = frame.to_plane(0.5 * (lon[1:] + lon[:-1]), 0.5 * (lat[1:] + lat[:-1]))
+    sx, sy = np.zeros_like(px), np.zeros_like(py)
+    sx[:-1] = mx - 0.5 * (px[1:] + px[:-1])
+    sy[:-1] = my - 0.5 * (py[1:] + py[:-1])
+    ends = ring_start[1:] - 1  # the last vertex of a ring starts no edge
+    sx[ends], sy[ends] = 0.0, 0.0
+    return px, py, sx, sy
 
 
 def _write(path: Path, weights: CoverageWeights) -> None:
@@ -283,7 +314,7 @@ def _write(path: Path, weights: CoverageWeights) -> None:
             os.unlink(tmp)
 
 
-def _read(path: Path, regions: RegionSet, grid: Any) -> CoverageWeights:
+def _read(path: Path, regions: RegionSet, grid: Grid) -> CoverageWeights:
     with np.load(path, allow_pickle=False) as f:
         codes = [str(c) for c in f["codes"]]
         if codes != regions.codes:

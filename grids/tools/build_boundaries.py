@@ -225,7 +225,8 @@ historical 2+26), the composite unit 雄安新区 and the key regions themselves
   99th percentile {stats["p99_abs_area_change"]:.3%}; the acceptance bound is 0.5 %.
 - **Size**: {stats["vertices_before"]:,} vertices before, {stats["vertices_after"]:,} after;
   regions: {stats["regions"]}.
-- Generated {dt.date.today().isoformat()}. Key-region membership: `key_regions.toml` (RULES.md §5).
+- Generated {dt.date.today().isoformat()}. Key-region membership: `key_regions.toml`
+  (docs/rules.md §5).
 """
     (out_dir / "ATTRIBUTION.md").write_text(text, encoding="utf-8")
 

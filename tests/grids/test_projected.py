@@ -129,3 +129,16 @@ def test_regional_mean_on_a_projected_field():
     dense = w.matrix.toarray()[0].reshape(ny, nx)
     expected = (dense * values[0]).sum() / dense.sum()
     np.testing.assert_allclose(out["mean"].values[0], expected)
+
+
+def test_descending_projected_coordinates_put_the_same_areas_on_the_same_cells():
+    flipped = ProjectedGrid(CRS, X[::-1], Y[::-1])
+    blob = shapely.Point(110.3, 34.2).buffer(0.9, 64)
+    regions = RegionSet([Region("b", "b", "city", None, blob)])
+    up = coverage_weights(regions, GRID).matrix.toarray().reshape(GRID.shape)
+    down = coverage_weights(regions, flipped).matrix.toarray().reshape(GRID.shape)
+    assert np.count_nonzero(up) > 50
+    np.testing.assert_allclose(down[::-1, ::-1], up, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        flipped.cell_area_km2()[::-1, ::-1], GRID.cell_area_km2(), rtol=1e-12
+    )

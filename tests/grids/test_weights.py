@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from engine.kernels import use_numba
 from grids import Region, RegionSet, RegularGrid, coverage_weights
-from grids._rasterise import polygon_cell_area
+from grids._rasterise import polygon_cell_moments
 
 
 def regions(*geoms, kind="county"):
@@ -114,6 +114,13 @@ def random_polygon(rng, cx, cy, radius, n):
     )
 
 
+def ring_arrays(part):
+    coords = [np.asarray(r.coords) for r in (part.exterior, *part.interiors)]
+    xs = np.concatenate([c[:, 0] for c in coords])
+    ys = np.concatenate([c[:, 1] for c in coords])
+    return xs, ys, np.cumsum([0] + [len(c) for c in coords]).astype(np.int64)
+
+
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_kernel_matches_shapely_twin_on_random_polygons(seed):
@@ -121,19 +128,46 @@ def test_kernel_matches_shapely_twin_on_random_polygons(seed):
     geom = random_polygon(rng, 110.5, 30.5, 0.7, int(rng.integers(3, 40)))
     hole = shapely.Point(110.5, 30.5).buffer(rng.uniform(0.01, 0.2))
     geom = shapely.orient_polygons(geom.difference(hole), exterior_cw=False)
+    xe, ye = GRID.lon_edges, GRID.lat_edges
     for part in getattr(geom, "geoms", [geom]):
-        rings = [part.exterior, *part.interiors]
-        coords = [np.asarray(r.coords) for r in rings]
-        xs = np.concatenate([c[:, 0] for c in coords])
-        ys = np.concatenate([c[:, 1] for c in coords])
-        starts = np.cumsum([0] + [len(c) for c in coords]).astype(np.int64)
-        xe, ye = GRID.lon_edges, GRID.lat_edges
-        fast = polygon_cell_area(xs, ys, starts, xe, ye)
+        xs, ys, starts = ring_arrays(part)
+        # bowed edges: sagittas up to 1 % of the edge length, either side
+        length = np.hypot(np.diff(xs, append=xs[0]), np.diff(ys, append=ys[0]))
+        sx, sy = (rng.uniform(-0.01, 0.01, xs.size) * length for _ in range(2))
+        fast = polygon_cell_moments(xs, ys, sx, sy, starts, xe, ye)
         with use_numba(False):
-            slow = polygon_cell_area(xs, ys, starts, xe, ye)
+            slow = polygon_cell_moments(xs, ys, sx, sy, starts, xe, ye)
         np.testing.assert_allclose(fast, slow, atol=1e-12)
+        straight = polygon_cell_moments(xs, ys, 0 * sx, 0 * sy, starts, xe, ye)
         lon0, lon1, lat0, lat1 = GRID.bounds
-        assert fast.sum() == pytest.approx(shapely.clip_by_rect(part, lon0, lat0, lon1, lat1).area)
+        clipped = shapely.clip_by_rect(part, lon0, lat0, lon1, lat1)
+        assert straight[..., 0].sum() == pytest.approx(clipped.area)
+
+
+def test_moments_of_a_whole_cell_and_of_a_bowed_edge():
+    xe, ye = np.array([0.0, 2.0, 3.0]), np.array([0.0, 1.0, 4.0])
+    square = shapely.orient_polygons(shapely.box(-1, -1, 5, 5), exterior_cw=False)
+    xs, ys, starts = ring_arrays(square)
+    zero = np.zeros_like(xs)
+    m = polygon_cell_moments(xs, ys, zero, zero, starts, xe, ye)
+    w, h = 2.0, 3.0  # cell (1, 0)
+    np.testing.assert_allclose(m[1, 0], [w * h, 0, 0, w**3 * h / 12, 0, w * h**3 / 12], atol=1e-12)
+    # the bottom edge y = 0.5 of a box spanning the grid's width (x = 0 to 3), bowed down by 0.3
+    # at its middle: the parabola adds 2/3 × 3 × 0.3 = 0.6 to row 0, split between the columns
+    box = shapely.orient_polygons(shapely.box(0, 0.5, 3, 0.9), exterior_cw=False)
+    xs, ys, starts = ring_arrays(box)
+    sx, sy = np.zeros_like(xs), np.zeros_like(ys)
+    bottom = int(np.flatnonzero((ys[:-1] == 0.5) & (ys[1:] == 0.5))[0])
+    sy[bottom] = -0.3
+    for kernel in (True, False):
+        with use_numba(kernel):
+            bowed = polygon_cell_moments(xs, ys, sx, sy, starts, xe, ye)
+            flat = polygon_cell_moments(xs, ys, 0 * sx, 0 * sy, starts, xe, ye)
+        extra = (bowed - flat)[..., 0]
+        assert extra.sum() == pytest.approx(0.6, rel=1e-12)
+        u = xe / 3.0  # the columns' share: the parabola's integral between their lines
+        share = 0.3 * 3.0 * np.diff(2 * u**2 - 4 / 3 * u**3)
+        np.testing.assert_allclose(extra[0], share, rtol=1e-12)
 
 
 @settings(max_examples=20, deadline=None)

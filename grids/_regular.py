@@ -7,49 +7,16 @@ Cells are addressed in C order of ``(lat, lon)`` as the forecast stores them: ce
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from engine.errors import RegionError
+from grids._base import XY, CoverageFrame, ascending_order, centres_to_edges
 from grids._geodesy import DENSIFY_DEG, authalic_y, quadrangle_area_km2
 
-__all__ = [
-    "CoverageFrame",
-    "RegularGrid",
-    "ascending_order",
-    "centres_to_edges",
-    "grid_from_dataset",
-]
-
-
-def centres_to_edges(centres: ArrayLike, name: str = "coordinate") -> NDArray[np.float64]:
-    """Cell edges from monotonic cell centres: midpoints inside, half a step outside.
-
-    Parameters
-    ----------
-    centres : array_like
-        Strictly monotonic 1-D cell centres (n,).
-    name : str
-        Name used in error messages.
-
-    Returns
-    -------
-    ndarray
-        Edges (n + 1,), in the order of ``centres``.
-    """
-    c = np.asarray(centres, dtype=np.float64)
-    if c.ndim != 1 or c.size < 2:
-        raise RegionError(f"grid {name} must be 1-D with at least 2 cells, got shape {c.shape}")
-    if not np.all(np.isfinite(c)):
-        raise RegionError(f"grid {name} has non-finite values")
-    d = np.diff(c)
-    if not (np.all(d > 0) or np.all(d < 0)):
-        raise RegionError(f"grid {name} must be strictly ascending or descending")
-    mid = 0.5 * (c[1:] + c[:-1])
-    return np.concatenate([[c[0] - 0.5 * d[0]], mid, [c[-1] + 0.5 * d[-1]]])
+__all__ = ["RegularGrid"]
 
 
 def _edges(centres: NDArray[np.float64], edges: ArrayLike | None, name: str) -> NDArray[np.float64]:
@@ -60,34 +27,6 @@ def _edges(centres: NDArray[np.float64], edges: ArrayLike | None, name: str) -> 
     if inside is None or not np.all(inside):
         raise RegionError(f"grid {name} edges must be (n + 1,) and enclose each cell centre")
     return e
-
-
-def ascending_order(
-    y: NDArray[np.float64], x: NDArray[np.float64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Rows and columns of a grid in ascending ``y``/``x`` order, and the C-order cell index of
-    the grid at each position of that ascending layout ``(ny, nx)``."""
-    rows = np.arange(y.size)[::-1] if y[0] > y[-1] else np.arange(y.size)
-    cols = np.arange(x.size)[::-1] if x[0] > x[-1] else np.arange(x.size)
-    return rows, cols, (rows[:, None] * x.size + cols[None, :]).astype(np.int64)
-
-
-@dataclass(frozen=True)
-class CoverageFrame:
-    """A grid as the coverage kernel sees it (internal to :mod:`grids`).
-
-    ``x_edges`` (nx + 1,) and ``y_edges`` (ny + 1,) ascending in a plane where cells are
-    rectangles; ``to_plane(lon, lat) -> (x, y)`` maps polygon vertices there; ``area_scale``
-    (ny, nx) turns plane area into km² per internal cell; ``order`` (ny, nx) gives the C-order
-    index of the grid's cell at each internal position.
-    """
-
-    x_edges: NDArray[np.float64]
-    y_edges: NDArray[np.float64]
-    to_plane: Any
-    area_scale: NDArray[np.float64] | None
-    order: NDArray[np.int64]
-    densify_deg: float = 0.0
 
 
 class RegularGrid:
@@ -230,39 +169,25 @@ class RegularGrid:
         )
 
     # -- coverage -----------------------------------------------------------------------------
-    def _frame(self) -> CoverageFrame:
-        """Cylindrical equal-area plane: x = lon [rad], y = authalic northing [km² rad⁻¹]."""
+    def coverage_frame(self) -> CoverageFrame:
+        """Cylindrical equal-area plane: x = lon [rad], y = authalic northing [km² rad⁻¹].
+
+        Plane areas there are true ellipsoidal areas [km²] (see :mod:`grids._geodesy`).
+        """
         rows, cols, order = ascending_order(self.lat, self.lon)
         lat_e = self.lat_edges if rows[0] == 0 else self.lat_edges[::-1]
         lon_e = self.lon_edges if cols[0] == 0 else self.lon_edges[::-1]
+        x_edges, y_edges = np.deg2rad(lon_e), authalic_y(lat_e)
 
-        def to_plane(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple:
+        def to_plane(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> XY:
             return np.deg2rad(lon), authalic_y(lat)
 
         return CoverageFrame(
-            x_edges=np.deg2rad(lon_e),
-            y_edges=authalic_y(lat_e),
+            x_edges=x_edges,
+            y_edges=y_edges,
             to_plane=to_plane,
-            area_scale=None,
+            cell_area_km2=np.diff(y_edges)[:, None] * np.diff(x_edges)[None, :],
+            density=None,
             order=order,
             densify_deg=DENSIFY_DEG,
         )
-
-
-def grid_from_dataset(ds: Any) -> Any:
-    """The grid of a forecast: a :class:`~grids.ProjectedGrid` when the file carries Lambert
-    projection parameters (CF ``grid_mapping``, WRF ``MAP_PROJ``, I/O API ``GDTYP``) or 2-D
-    ``lat``/``lon``, else a :class:`RegularGrid` from its 1-D ``lat``/``lon``."""
-    attrs = getattr(ds, "attrs", {})
-    variables = getattr(ds, "variables", {})
-    projected = (
-        "GDTYP" in attrs
-        or "MAP_PROJ" in attrs
-        or any("grid_mapping_name" in ds[name].attrs for name in variables)
-        or any(n in variables and ds[n].ndim >= 2 for n in ("lat", "latitude", "XLAT"))
-    )
-    if projected:
-        from grids._projected import ProjectedGrid
-
-        return ProjectedGrid.from_dataset(ds)
-    return RegularGrid.from_dataset(ds)
