@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import importlib
+import pkgutil
+from collections.abc import Iterator
 
+from fastapi import APIRouter, FastAPI
+
+import api.routers
 from api import __version__
 from api.errors import install_error_handlers
-from api.routers import decisions, health, notices, plans, regions, response
 from api.service import Service
 from api.settings import Settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "routers"]
 
-ROUTERS = [
-    health.router,
-    regions.router,
-    response.router,
-    notices.router,
-    decisions.router,
-    plans.router,
-]
+
+def routers() -> Iterator[APIRouter]:
+    """The ``router`` of every module of :mod:`api.routers`, in the order of their names.
+
+    A new face is a new module there: nothing else to register (as for CLI commands).
+    """
+    for info in sorted(pkgutil.iter_modules(api.routers.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"api.routers.{info.name}")
+        router = getattr(module, "router", None)
+        if isinstance(router, APIRouter):
+            yield router
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
@@ -36,6 +43,6 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.state.settings = settings
     app.state.service = service or Service.load(settings)
     install_error_handlers(app)
-    for router in ROUTERS:
+    for router in routers():
         app.include_router(router)
     return app
