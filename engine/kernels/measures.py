@@ -19,6 +19,9 @@ Guarantee firms (民生保障, docs/rules.md §3.3) are never stopped: their gua
 removed). Under an output limit they produce the larger of the rule's allowed output and the
 guaranteed output (以需定产), so they are never cut harder than the rule asks: outcome 5 where
 the cap leaves more, else the rule's limit (outcome 2, also when there is no cap).
+
+This module is longer than the house's 400 lines on purpose: the kernel and its numpy twin stay
+side by side, so that each can be read against the other.
 """
 
 from __future__ import annotations
