@@ -242,6 +242,16 @@ class Service:
 
     # -- writes ----------------------------------------------------------------------------
 
+    def check_codes(self, codes: list[str]) -> None:
+        """RegionError (422) naming the first code not in the served region set."""
+        known = set(self.regions.codes)
+        for code in codes:
+            if code not in known:
+                raise RegionError(
+                    f"unknown region code {code!r}: not in the served region set "
+                    "(see GET /v1/regions)"
+                )
+
     def issue(
         self,
         items: list[IssueItem],
@@ -255,12 +265,7 @@ class Service:
         An ``token`` (idempotency key) already used by ``key_id`` for the same request returns
         the decisions it recorded instead of issuing again; for another request, a conflict.
         """
-        for item in items:
-            if item.region not in self.regions.codes:
-                raise RegionError(
-                    f"unknown region code {item.region!r}: not in the served region set "
-                    "(see GET /v1/regions)"
-                )
+        self.check_codes([i.region for i in items])
         fingerprint = json.dumps(
             [dataclasses.asdict(i) for i in items], default=str, sort_keys=True
         )

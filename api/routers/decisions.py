@@ -50,6 +50,7 @@ def issue_decisions(
     dates = [i.date for i in items]
     if (max(dates) - min(dates)).days + 1 > MAX_SPAN_DAYS:
         raise HTTPException(422, f"the dates of one request span at most {MAX_SPAN_DAYS} days")
+    service.check_codes([i.region for i in items])
     for item in items:
         check_scope(officer, item.region, service)
     decisions, replayed = service.issue(
