@@ -182,8 +182,7 @@ class DecisionStore(AccessTables):
                 self._migrate(db)
             finally:
                 db.close()
-        except (sqlite3.Error, OSError) as error:
-            log.error("decision store %s: %s", self.path, error)
+        except (sqlite3.Error, OSError) as error:  # the message carries the error: no log
             raise StoreError(
                 f"the decision store {self.path.name} cannot be opened for writing "
                 f"({_one_line(error)}); check the directory exists and is writable"
