@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from api import schemas
+from api.compose import ForecastPart, compose, forecast_part
 from api.errors import ConflictError
 from api.settings import Settings
 from api.store import DecisionStore, Issued, Writer
@@ -30,7 +31,7 @@ from engine.levels import LEVELS, RuleSet, get_rule_set, parse_overrides, rule_s
 from engine.linkage import KeyRegionMembers, Notice
 from engine.measures import Catalogue
 from engine.regional import RegionalDaily, covered_dates, regional_daily
-from engine.response import EpisodeRef, RegionRef, Response, respond, summarise
+from engine.response import EpisodeRef, RegionRef, Response, summarise
 from forecasts.reader import Forecast, read_forecast
 from grids import RegionSet, coverage_weights, grid_from_dataset, key_regions, load_regions
 from registry import read_catalogue
@@ -79,12 +80,13 @@ class Service:
     catalogue: Catalogue | None = None
     _cache: OrderedDict = dataclasses.field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
+    _parts: dict = dataclasses.field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, settings: Settings, *, warm: bool = True) -> Service:
         """Read the forecast and regions of ``settings`` and precompute regional daily AQI;
         with ``warm``, also every region's response for each covered date and mode."""
-        store = DecisionStore(settings.db, timeout=settings.busy_timeout)
+        store = DecisionStore(settings.db, timeout=settings.busy_timeout, sync=settings.store_sync)
         cache = Path(settings.db).parent / "weights-cache"
         overrides = read_overrides(settings.rule_overrides)
         forecast, regions, daily = prepare(settings.forecast, settings.regions, cache_dir=cache)
@@ -222,23 +224,37 @@ class Service:
         prior: dict,
         notices: list[Notice],
     ) -> list[Response]:
-        return respond(
-            self.daily,
+        return compose(
+            self._forecast_part(day, rules, mode),
             refs,
-            day,
             self.forecast.identity(),
-            rules,
-            mode=mode,
-            pre_alert=self.settings.pre_alert,
-            overrides=self.overrides.get(rules.id),
-            ensemble_threshold=self.settings.ensemble_threshold,
             prior=prior,
             notices=notices,
             key_regions=key_region_members(day),
-            linkage_share=self.settings.linkage_share,
-            linkage_regions=self.regions.codes,
             min_valid_fraction=self.settings.min_valid_fraction,
         )
+
+    def _forecast_part(self, day: dt.date, rules: RuleSet, mode: str) -> ForecastPart:
+        """The forecast-only levels of every region (computed once per date, rules, mode)."""
+        key = (day, rules.id, mode)
+        part = self._parts.get(key)
+        if part is None:
+            part = forecast_part(
+                self.daily,
+                list(self.regions.codes),
+                day,
+                rules,
+                mode=mode,
+                ensemble_threshold=self.settings.ensemble_threshold,
+                pre_alert=self.settings.pre_alert,
+                overrides=self.overrides.get(rules.id),
+                key_regions=key_region_members(day),
+                linkage_share=self.settings.linkage_share,
+            )
+            self._parts[key] = part
+            while len(self._parts) > CACHE_SIZE:
+                self._parts.pop(next(iter(self._parts)))
+        return part
 
     # -- writes ----------------------------------------------------------------------------
 

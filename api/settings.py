@@ -68,3 +68,6 @@ class Settings(BaseSettings):
     """Seconds an idle keep-alive connection is kept open."""
     header_timeout: float = Field(default=10.0, gt=0)
     """Seconds a client has to send a request's headers (slow-header protection)."""
+    store_sync: Literal["normal", "full"] = "normal"
+    """normal: a committed decision survives a crash of the server (kill -9), not a power cut;
+    full: every commit is synced to disk first (slower writes)."""

@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -171,9 +172,13 @@ class Writer:
 class DecisionStore(AccessTables):
     """SQLite decision store at ``path`` (created and migrated on first use)."""
 
-    def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
+    def __init__(self, path: str | Path, *, timeout: float = 30.0, sync: str = "normal") -> None:
         self.path = Path(path)
         self.timeout = timeout
+        self._local = threading.local()
+        # WAL with synchronous=NORMAL: a commit survives a crash of the process (kill -9) but
+        # not a power cut; "full" syncs every commit to disk (tens of ms on slow disks).
+        self.sync = {"normal": "NORMAL", "full": "FULL"}[sync]
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
@@ -202,6 +207,7 @@ class DecisionStore(AccessTables):
             ) from None
         db.row_factory = sqlite3.Row
         try:
+            db.execute(f"PRAGMA synchronous = {self.sync}")
             yield db
         except sqlite3.Error as error:
             log.error("decision store %s: %s", self.path, error)
@@ -259,10 +265,26 @@ class DecisionStore(AccessTables):
             )
 
     def generation(self) -> int:
-        """A counter that changes whenever decisions or notices change (any process)."""
-        with self._connect() as db:
-            row = db.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()
-        return int(row[0])
+        """A counter that changes whenever decisions or notices change (any process).
+
+        Read on every GET, so on a connection kept per thread (opening one costs more than the
+        query); a failure drops that connection and reports a :class:`StoreError`.
+        """
+        db = getattr(self._local, "db", None)
+        try:
+            if db is None:
+                db = sqlite3.connect(
+                    f"file:{self.path}?mode=rw", uri=True, timeout=self.timeout,
+                    isolation_level=None, check_same_thread=False,
+                )  # fmt: skip
+                self._local.db = db
+            return int(db.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()[0])
+        except sqlite3.Error as error:
+            self._local.db = None
+            log.error("decision store %s: %s", self.path, error)
+            raise StoreError(
+                f"the decision store {self.path.name} is unavailable ({_one_line(error)})"
+            ) from None
 
     def prior(
         self, day: dt.date, rule_set: str, mode: str, codes: list[str] | None = None
