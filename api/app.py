@@ -6,15 +6,18 @@ import importlib
 import pkgutil
 from collections.abc import Iterator
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 import api.routers
 from api import __version__
-from api.errors import install_error_handlers
+from api.auth import RateLimiter
+from api.deps import authenticate
+from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.limits import LimitsAndAudit
 from api.service import Service
 from api.settings import Settings
 
-__all__ = ["create_app", "routers"]
+__all__ = ["app_from_env", "create_app", "routers"]
 
 
 def routers() -> Iterator[APIRouter]:
@@ -37,12 +40,24 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         version=__version__,
         description=(
             "Heavy-pollution response levels for regions, from gridded PM2.5/O3 forecasts, "
-            "under the AQI standard and alert rule set in force on each date."
+            "under the AQI standard and alert rule set in force on each date. Reads are "
+            "anonymous unless the service requires keys; writes need an API key "
+            "(`Authorization: Bearer <key>`, see `lantian keys create`). Every error body is "
+            '`{"detail": "<one sentence>"}`, validation errors list each problem under `errors`.'
         ),
+        dependencies=[Depends(authenticate)],
+        responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
     app.state.service = service or Service.load(settings)
+    app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
     install_error_handlers(app)
+    app.add_middleware(LimitsAndAudit)
     for router in routers():
         app.include_router(router)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The application of the ``LANTIAN_*`` environment (each ``serve --workers`` process)."""
+    return create_app(Settings())

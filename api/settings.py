@@ -53,3 +53,21 @@ class Settings(BaseSettings):
     )
     """Responses resting on less of a region's area with valid forecast values are marked
     degraded (our data-quality rule [I])."""
+    reads_need_key: bool = False
+    """Require an API key (any role) for every read; by default reads are anonymous, since
+    levels are public information. Writes always need a key."""
+    rate_limit: float = Field(default=20.0, ge=0)
+    """Requests per second allowed to each API key, per worker process (0: no limit)."""
+    rate_burst: int = Field(default=40, ge=1)
+    """Requests an API key may send at once before the rate limit applies."""
+    busy_timeout: float = Field(default=30.0, gt=0)
+    """Seconds a store operation waits for another writer's lock before failing with 503."""
+    workers: int = Field(default=1, ge=1, le=64)
+    """Worker processes of ``lantian serve`` (all on the one SQLite store)."""
+    timeout_keep_alive: int = Field(default=5, ge=1)
+    """Seconds an idle keep-alive connection is kept open."""
+    header_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a client has to send a request's headers (slow-header protection)."""
+    store_sync: Literal["normal", "full"] = "normal"
+    """normal: a committed decision survives a crash of the server (kill -9), not a power cut;
+    full: every commit is synced to disk first (slower writes)."""

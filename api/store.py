@@ -1,97 +1,219 @@
-"""The decision store: every response the service issues, and regional notices, in SQLite.
+"""The decision store: decisions issued on purpose, regional notices, API keys and the audit.
 
-Each record keeps what is needed to audit a decision later: region, the date the response
-applies to, level, regime, forecast identity, rule set, AQI standard, reasons and creation time
-(UTC). Writes are single transactions in WAL mode with a busy timeout, so concurrent requests
-neither corrupt nor lose records; each call opens its own connection (safe across threads).
+Each decision keeps what is needed to audit it later: region, the date it applies to, level
+issued and forecast level, regime, forecast identity, rule set, AQI standard, reasons, who issued
+it (and any override with its reason), the inputs' ids, creation time (UTC) and, once withdrawn,
+who withdrew it and why. Writes are single ``BEGIN IMMEDIATE`` transactions in WAL mode with a
+busy timeout, so concurrent writers (threads or ``serve --workers``) neither corrupt nor lose
+records; each call opens its own connection (safe across threads and processes).
+
+Every SQLite or file-system failure becomes :class:`StoreError` (a one-line reason; the real
+error is logged), so the API answers 503 and the CLI prints one line.
 """
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime as dt
 import json
+import logging
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from api._store_access import AccessTables
+from api._store_rows import (
+    MIGRATIONS,
+    decision_dict,
+    decision_row,
+    episodes_from_rows,
+    notice_from_row,
+)
 from engine.episodes import PriorDecision
-from engine.levels import LEVELS
+from engine.errors import LantianError
 from engine.linkage import Notice
 from engine.response import Response
 
-__all__ = ["SCHEMA_VERSION", "DecisionStore"]
+__all__ = ["SCHEMA_VERSION", "DecisionStore", "Issued", "StoreError"]
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = max(MIGRATIONS)
+
+
+class StoreError(LantianError):
+    """The decision store cannot be read or written (missing, read-only, full, locked)."""
+
+
+class Issued(NamedTuple):
+    """One decision to record: the response, who issued it, any override, the inputs' ids."""
+
+    response: Response
+    issued_by: str | None
+    override_level: str | None
+    override_reason: str | None
+    inputs: dict[str, Any]
 
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _prior(row: sqlite3.Row) -> PriorDecision:
+def _prior(row: sqlite3.Row | None) -> PriorDecision | None:
+    if row is None:
+        return None
     return PriorDecision(
         date=dt.date.fromisoformat(row["date"]), level=row["level"], episode_id=row["episode_id"]
     )
 
 
-SCHEMA_VERSION = 3
-
-_MIGRATIONS = {
-    1: """
-    CREATE TABLE decisions (
-        id            INTEGER PRIMARY KEY AUTOINCREMENT,
-        region_code   TEXT NOT NULL,
-        date          TEXT NOT NULL,       -- first day the response applies to (CST), ISO
-        level         TEXT NOT NULL,
-        regime        TEXT NOT NULL,
-        forecast_id   TEXT NOT NULL,
-        forecast_issued TEXT NOT NULL,
-        rule_set      TEXT NOT NULL,
-        aqi_standard  TEXT NOT NULL,
-        reasons       TEXT NOT NULL,       -- JSON list of strings
-        created       TEXT NOT NULL        -- UTC, ISO 8601
-    );
-    CREATE INDEX decisions_region_date ON decisions (region_code, date);
-    """,
-    2: """
-    ALTER TABLE decisions ADD COLUMN mode TEXT NOT NULL DEFAULT 'natural';
-    ALTER TABLE decisions ADD COLUMN forecast_level TEXT;
-    ALTER TABLE decisions ADD COLUMN episode_id TEXT;
-    ALTER TABLE decisions ADD COLUMN episode_status TEXT;
-    ALTER TABLE decisions ADD COLUMN reasons_zh TEXT NOT NULL DEFAULT '[]';
-    ALTER TABLE decisions ADD COLUMN probabilities TEXT;
-    CREATE INDEX decisions_episode ON decisions (episode_id);
-    """,
-    3: """
-    CREATE TABLE regional_notices (
-        id          INTEGER PRIMARY KEY AUTOINCREMENT,
-        key_region  TEXT NOT NULL,
-        level       TEXT NOT NULL,
-        start       TEXT NOT NULL,
-        end         TEXT NOT NULL,
-        reason      TEXT NOT NULL,
-        created     TEXT NOT NULL
-    );
-    """,
-}
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
-class DecisionStore:
+_PRIOR = (
+    "SELECT id, date, level, episode_id FROM decisions WHERE rule_set = ? AND mode = ? "
+    "AND region_code = ? AND date < ? AND withdrawn IS NULL {extra} "
+    "ORDER BY date DESC, id DESC LIMIT 1"
+)
+
+
+class Writer:
+    """Reads and writes on one connection, inside one transaction (:meth:`DecisionStore.writer`)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def prior(
+        self, day: dt.date, rule_set: str, mode: str, codes: Sequence[str]
+    ) -> dict[str, tuple[PriorDecision | None, PriorDecision | None]]:
+        """Per region, the latest issued (not withdrawn) decision before ``day`` and the latest
+        active one, under the same rule set and mode; regions without any are left out.
+
+        Each look-up walks a partial index backwards, so its cost does not grow with history.
+        """
+        out = {}
+        for code in codes:
+            params = (rule_set, mode, code, day.isoformat())
+            last = self.db.execute(_PRIOR.format(extra=""), params).fetchone()
+            if last is None:
+                continue
+            active = self.db.execute(_PRIOR.format(extra="AND level != 'none'"), params).fetchone()
+            out[code] = (_prior(last), _prior(active))
+        return out
+
+    def prior_id(self, day: dt.date, rule_set: str, mode: str, code: str) -> int | None:
+        row = self.db.execute(
+            _PRIOR.format(extra=""), (rule_set, mode, code, day.isoformat())
+        ).fetchone()
+        return int(row["id"]) if row else None
+
+    def notices(self, day: dt.date | None = None) -> list[Notice]:
+        """Regional notices not withdrawn (those in force on ``day`` when given), newest first."""
+        where, params = "WHERE withdrawn IS NULL", []
+        if day is not None:
+            where += " AND start <= ? AND end >= ?"
+            params = [day.isoformat(), day.isoformat()]
+        rows = self.db.execute(
+            f"SELECT * FROM regional_notices {where} ORDER BY id DESC", params
+        ).fetchall()
+        return [notice_from_row(row) for row in rows]
+
+    def generation(self) -> int:
+        row = self.db.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()
+        return int(row[0])
+
+    def bump(self) -> None:
+        """Mark the decisions and notices changed (the response caches of every worker)."""
+        self.db.execute("UPDATE meta SET v = v + 1 WHERE k = 'generation'")
+
+    def replayed(self, key_id: int, token: str) -> tuple[str, list[int]] | None:
+        """(request fingerprint, decision ids) stored under an idempotency key, or None."""
+        row = self.db.execute(
+            "SELECT request, decisions FROM idempotency WHERE key_id = ? AND token = ?",
+            (key_id, token),
+        ).fetchone()
+        return (row["request"], json.loads(row["decisions"])) if row else None
+
+    def remember(self, key_id: int, token: str, request: str, ids: list[int]) -> None:
+        self.db.execute(
+            "INSERT INTO idempotency (key_id, token, request, decisions, created) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (key_id, token, request, json.dumps(ids), _now()),
+        )
+
+    def insert(self, issued: Sequence[Issued]) -> list[int]:
+        """Record decisions; their ids."""
+        created = _now()
+        ids = []
+        for response, issued_by, override_level, override_reason, inputs in issued:
+            row = decision_row(response, created) + (
+                issued_by,
+                override_level,
+                override_reason,
+                json.dumps(inputs, ensure_ascii=False),
+            )
+            cursor = self.db.execute(
+                "INSERT INTO decisions (region_code, date, level, regime, forecast_id, "
+                "forecast_issued, rule_set, aqi_standard, reasons, created, mode, "
+                "forecast_level, episode_id, episode_status, reasons_zh, probabilities, "
+                "issued_by, override_level, override_reason, inputs) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            ids.append(int(cursor.lastrowid or 0))
+        self.bump()
+        return ids
+
+
+class DecisionStore(AccessTables):
     """SQLite decision store at ``path`` (created and migrated on first use)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, timeout: float = 30.0, sync: str = "normal") -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            self._migrate(db)
+        self.timeout = timeout
+        self._local = threading.local()
+        # WAL with synchronous=NORMAL: a commit survives a crash of the process (kill -9) but
+        # not a power cut; "full" syncs every commit to disk (tens of ms on slow disks).
+        self.sync = {"normal": "NORMAL", "full": "FULL"}[sync]
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                self._migrate(db)
+            finally:
+                db.close()
+        except (sqlite3.Error, OSError) as error:  # the message carries the error: no log
+            raise StoreError(
+                f"the decision store {self.path.name} cannot be opened for writing "
+                f"({_one_line(error)}); check the directory exists and is writable"
+            ) from None
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        # mode=rw: a deleted store is an error, not silently a new empty file.
+        try:
+            db = sqlite3.connect(
+                f"file:{self.path}?mode=rw", uri=True, timeout=self.timeout, isolation_level=None
+            )
+        except sqlite3.Error as error:
+            log.error("decision store %s: %s", self.path, error)
+            raise StoreError(
+                f"the decision store {self.path.name} is unavailable ({_one_line(error)})"
+            ) from None
         db.row_factory = sqlite3.Row
         try:
+            db.execute(f"PRAGMA synchronous = {self.sync}")
             yield db
+        except sqlite3.Error as error:
+            log.error("decision store %s: %s", self.path, error)
+            raise StoreError(
+                f"the decision store {self.path.name} is unavailable ({_one_line(error)})"
+            ) from None
         finally:
             db.close()
 
@@ -100,99 +222,124 @@ class DecisionStore:
         db.execute("BEGIN IMMEDIATE")
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            for target in sorted(v for v in _MIGRATIONS if v > version):
-                for statement in filter(str.strip, _MIGRATIONS[target].split(";")):
+            for target in sorted(v for v in MIGRATIONS if v > version):
+                for statement in filter(str.strip, MIGRATIONS[target].split(";")):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {target}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            _rollback(db)
             raise
 
-    def record(self, responses: Sequence[Response]) -> list[int]:
-        """Record responses (as :mod:`engine.response` returns them) in one transaction; ids."""
-        created = _now()
-        rows = [
-            (
-                r.region.code,
-                r.date.isoformat(),
-                r.level,
-                r.regime,
-                r.forecast.id,
-                r.forecast.issued,
-                r.rule_set,
-                r.aqi_standard,
-                json.dumps(list(r.reasons), ensure_ascii=False),
-                created,
-                r.mode,
-                r.forecast_level,
-                r.episode.id if r.episode else None,
-                r.episode.status if r.episode else None,
-                json.dumps(list(r.reasons_zh), ensure_ascii=False),
-                json.dumps(dict(r.probabilities)) if r.probabilities is not None else None,
-            )
-            for r in responses
-        ]
-        with self._transaction() as db:
-            return [
-                int(
-                    db.execute(
-                        "INSERT INTO decisions (region_code, date, level, regime, forecast_id, "
-                        "forecast_issued, rule_set, aqi_standard, reasons, created, mode, "
-                        "forecast_level, episode_id, episode_status, reasons_zh, probabilities) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        row,
-                    ).lastrowid
-                    or 0
-                )
-                for row in rows
-            ]
-
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def writer(self) -> Iterator[Writer]:
+        """One write transaction: everything read inside it is what the commit rests on."""
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                yield db
+                yield Writer(db)
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                _rollback(db)
                 raise
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[Writer]:
+        """Reads on one connection (a consistent snapshot inside a read transaction)."""
+        with self._connect() as db:
+            db.execute("BEGIN")
+            try:
+                yield Writer(db)
+            finally:
+                db.execute("ROLLBACK")
+
+    # -- decisions -------------------------------------------------------------------------
+
+    def record(
+        self, responses: Sequence[Response], issued_by: str | None = None
+    ) -> builtins.list[int]:
+        """Record responses as issued, without override, in one transaction; their ids."""
+        with self.writer() as w:
+            return w.insert(
+                [Issued(r, issued_by, None, None, {"forecast": r.forecast.id}) for r in responses]
+            )
+
+    def generation(self) -> int:
+        """A counter that changes whenever decisions or notices change (any process).
+
+        Read on every GET, so on a connection kept per thread (opening one costs more than the
+        query); a failure drops that connection and reports a :class:`StoreError`.
+        """
+        db = getattr(self._local, "db", None)
+        try:
+            if db is None:
+                db = sqlite3.connect(
+                    f"file:{self.path}?mode=rw", uri=True, timeout=self.timeout,
+                    isolation_level=None, check_same_thread=False,
+                )  # fmt: skip
+                self._local.db = db
+            return int(db.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()[0])
+        except sqlite3.Error as error:
+            self._local.db = None
+            log.error("decision store %s: %s", self.path, error)
+            raise StoreError(
+                f"the decision store {self.path.name} is unavailable ({_one_line(error)})"
+            ) from None
 
     def prior(
         self, day: dt.date, rule_set: str, mode: str, codes: list[str] | None = None
-    ) -> dict[str, tuple[PriorDecision, PriorDecision | None]]:
-        """Per region, the latest decision for a day before ``day`` and the latest active one.
+    ) -> dict[str, tuple[PriorDecision | None, PriorDecision | None]]:
+        """See :meth:`Writer.prior` (all regions with a decision when ``codes`` is None)."""
+        with self.reader() as r:
+            if codes is None:
+                codes = [
+                    row[0]
+                    for row in r.db.execute(
+                        "SELECT DISTINCT region_code FROM decisions "
+                        "WHERE rule_set = ? AND mode = ?",
+                        (rule_set, mode),
+                    )
+                ]
+            return r.prior(day, rule_set, mode, codes)
 
-        Only decisions under the same rule set and mode count, so replays under another rule
-        set do not disturb the episodes in force. "Latest" is the greatest date, then the
-        latest issued.
-        """
-        where = "date < ? AND rule_set = ? AND mode = ?"
-        params: list[Any] = [day.isoformat(), rule_set, mode]
-        if codes is not None:
-            where += f" AND region_code IN ({','.join('?' * len(codes))})"
-            params += codes
-        query = (
-            "SELECT region_code, date, level, episode_id FROM ("
-            "  SELECT *, ROW_NUMBER() OVER ("
-            "    PARTITION BY region_code ORDER BY date DESC, id DESC) AS rank"
-            f"  FROM decisions WHERE {where} {{extra}}) WHERE rank = 1"
-        )
+    def get(self, decision_id: int) -> dict[str, Any] | None:
+        """One decision as :meth:`list` shows it, or None."""
         with self._connect() as db:
-            last = db.execute(query.format(extra=""), params).fetchall()
-            active = db.execute(query.format(extra="AND level != 'none'"), params).fetchall()
-        actives = {row["region_code"]: _prior(row) for row in active}
-        return {row["region_code"]: (_prior(row), actives.get(row["region_code"])) for row in last}
+            row = db.execute("SELECT * FROM decisions WHERE id = ?", (decision_id,)).fetchone()
+        return decision_dict(row) if row else None
+
+    def get_many(self, ids: Sequence[int]) -> builtins.list[dict[str, Any]]:
+        """Decisions by id, in the order given."""
+        with self._connect() as db:
+            rows = {
+                row["id"]: row
+                for row in db.execute(
+                    f"SELECT * FROM decisions WHERE id IN ({','.join('?' * len(ids))})", list(ids)
+                )
+            }
+        return [decision_dict(rows[i]) for i in ids if i in rows]
+
+    def withdraw(self, decision_id: int, by: str, reason: str) -> bool:
+        """Withdraw a decision (it no longer holds an episode); False if already withdrawn."""
+        with self.writer() as w:
+            cursor = w.db.execute(
+                "UPDATE decisions SET withdrawn = ?, withdrawn_by = ?, withdraw_reason = ? "
+                "WHERE id = ? AND withdrawn IS NULL",
+                (_now(), by, reason, decision_id),
+            )
+            if cursor.rowcount:
+                w.bump()
+            return bool(cursor.rowcount)
 
     def episodes(
         self, region: str, rule_set: str | None = None, mode: str = "natural"
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """Episodes of ``region``: start, end, levels over time and reasons, newest first.
 
-        Built from the decisions: for each date the latest decision issued counts.
+        Built from the issued decisions not withdrawn: for each date the latest one counts.
         """
-        where, params = "region_code = ? AND mode = ? AND episode_id IS NOT NULL", [region, mode]
+        where = "region_code = ? AND mode = ? AND episode_id IS NOT NULL AND withdrawn IS NULL"
+        params: list[Any] = [region, mode]
         if rule_set:
             where += " AND rule_set = ?"
             params.append(rule_set)
@@ -203,85 +350,12 @@ class DecisionStore:
         )
         with self._connect() as db:
             rows = db.execute(query, params).fetchall()
-        episodes: dict[tuple[str, str], dict[str, Any]] = {}
-        for row in rows:
-            key = (row["rule_set"], row["episode_id"])
-            episode = episodes.setdefault(
-                key,
-                {
-                    "id": row["episode_id"],
-                    "region": region,
-                    "rule_set": row["rule_set"],
-                    "mode": row["mode"],
-                    "start": row["date"],
-                    "end": None,
-                    "active": True,
-                    "max_level": "none",
-                    "history": [],
-                },
-            )
-            if row["level"] == "none":
-                episode["end"], episode["active"] = row["date"], False
-            else:
-                episode["end"], episode["active"] = None, True
-                if LEVELS.index(row["level"]) > LEVELS.index(episode["max_level"]):
-                    episode["max_level"] = row["level"]
-            episode["history"].append(
-                {
-                    "date": row["date"],
-                    "level": row["level"],
-                    "forecast_level": row["forecast_level"],
-                    "status": row["episode_status"],
-                    "reasons": json.loads(row["reasons"]),
-                    "reasons_zh": json.loads(row["reasons_zh"]),
-                    "issued": row["created"],
-                }
-            )
-        return sorted(episodes.values(), key=lambda e: e["start"], reverse=True)
-
-    def add_notice(self, notice: Notice) -> int:
-        """Store a regional alert notice; its id."""
-        with self._transaction() as db:
-            cursor = db.execute(
-                "INSERT INTO regional_notices (key_region, level, start, end, reason, created) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    notice.key_region,
-                    notice.level,
-                    notice.start.isoformat(),
-                    notice.end.isoformat(),
-                    notice.reason,
-                    _now(),
-                ),
-            )
-            return int(cursor.lastrowid or 0)
-
-    def notices(self, day: dt.date | None = None) -> list[Notice]:
-        """Stored regional notices (those in force on ``day`` when given), newest first."""
-        where, params = "", []
-        if day is not None:
-            where, params = "WHERE start <= ? AND end >= ?", [day.isoformat(), day.isoformat()]
-        with self._connect() as db:
-            rows = db.execute(
-                f"SELECT * FROM regional_notices {where} ORDER BY id DESC", params
-            ).fetchall()
-        return [
-            Notice(
-                key_region=row["key_region"],
-                level=row["level"],
-                start=dt.date.fromisoformat(row["start"]),
-                end=dt.date.fromisoformat(row["end"]),
-                reason=row["reason"],
-                source="notice",
-                id=row["id"],
-            )
-            for row in rows
-        ]
+        return episodes_from_rows(region, rows)
 
     def list(
         self, region: str | None = None, date: dt.date | None = None, limit: int = 1000
-    ) -> list[dict[str, Any]]:
-        """Recorded decisions, newest first, filtered by region code and/or date."""
+    ) -> builtins.list[dict[str, Any]]:
+        """Recorded decisions (withdrawn ones too, marked), newest first, filtered."""
         clauses, params = [], []
         if region is not None:
             clauses.append("region_code = ?")
@@ -294,27 +368,72 @@ class DecisionStore:
             rows = db.execute(
                 f"SELECT * FROM decisions {where} ORDER BY id DESC LIMIT ?", (*params, limit)
             ).fetchall()
-        return [
-            {
-                "id": row["id"],
-                "region": row["region_code"],
-                "date": row["date"],
-                "level": row["level"],
-                "regime": row["regime"],
-                "forecast": {"id": row["forecast_id"], "issued": row["forecast_issued"]},
-                "rule_set": row["rule_set"],
-                "aqi_standard": row["aqi_standard"],
-                "reasons": json.loads(row["reasons"]),
-                "reasons_zh": json.loads(row["reasons_zh"]),
-                "mode": row["mode"],
-                "forecast_level": row["forecast_level"],
-                "episode": (
-                    {"id": row["episode_id"], "status": row["episode_status"]}
-                    if row["episode_id"]
-                    else None
+        return [decision_dict(row) for row in rows]
+
+    # -- notices ---------------------------------------------------------------------------
+
+    def add_notice(self, notice: Notice, issued_by: str | None = None) -> int:
+        """Store a regional alert notice; its id."""
+        with self.writer() as w:
+            cursor = w.db.execute(
+                "INSERT INTO regional_notices (key_region, level, start, end, reason, created, "
+                "issued_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    notice.key_region,
+                    notice.level,
+                    notice.start.isoformat(),
+                    notice.end.isoformat(),
+                    notice.reason,
+                    _now(),
+                    issued_by,
                 ),
-                "probabilities": json.loads(row["probabilities"]) if row["probabilities"] else None,
-                "created": row["created"],
-            }
-            for row in rows
-        ]
+            )
+            w.bump()
+            return int(cursor.lastrowid or 0)
+
+    def notice(self, notice_id: int) -> dict[str, Any] | None:
+        """One notice's row as a dict (withdrawal fields included), or None."""
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM regional_notices WHERE id = ?", (notice_id,)).fetchone()
+        return dict(row) if row else None
+
+    def withdraw_notice(self, notice_id: int, by: str, reason: str) -> bool:
+        """Withdraw a regional notice; False if already withdrawn."""
+        with self.writer() as w:
+            cursor = w.db.execute(
+                "UPDATE regional_notices SET withdrawn = ?, withdrawn_by = ?, "
+                "withdraw_reason = ? WHERE id = ? AND withdrawn IS NULL",
+                (_now(), by, reason, notice_id),
+            )
+            if cursor.rowcount:
+                w.bump()
+            return bool(cursor.rowcount)
+
+    def notices(self, day: dt.date | None = None) -> builtins.list[Notice]:
+        """Regional notices in force (not withdrawn; on ``day`` when given), newest first."""
+        with self.reader() as r:
+            return r.notices(day)
+
+    def check(self) -> str:
+        """``ok``, or a one-line reason the store cannot be read and written."""
+        if not self.path.is_file():
+            return f"the decision store {self.path.name} is missing"
+        try:
+            with self._connect() as db:
+                db.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()
+                db.execute("BEGIN IMMEDIATE")  # takes the write lock: fails when read-only
+                try:
+                    db.execute("UPDATE meta SET v = v WHERE k = 'generation'")
+                finally:
+                    db.execute("ROLLBACK")
+        except StoreError as error:
+            return str(error)
+        return "ok"
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    """Roll back, logging (not raising) a failed rollback so the real error propagates."""
+    try:
+        db.execute("ROLLBACK")
+    except sqlite3.Error as error:
+        log.error("rollback failed after an error (the error follows): %s", error)

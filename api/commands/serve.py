@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -46,6 +49,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--ensemble-threshold", type=float, default=defaults.ensemble_threshold)
     parser.add_argument("--min-valid-fraction", type=float, default=defaults.min_valid_fraction)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=defaults.workers,
+        help="worker processes, all on the one SQLite store (default 1)",
+    )
+    parser.add_argument(
+        "--reads-need-key",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.reads_need_key,
+        help="require an API key for reads too (default: reads are anonymous)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=defaults.rate_limit,
+        help="requests per second per API key and worker (0: no limit)",
+    )
+    parser.add_argument("--timeout-keep-alive", type=int, default=defaults.timeout_keep_alive)
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=defaults.header_timeout,
+        help="seconds a client has to send a request's headers",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -53,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.slow_headers import SlowHeaderGuard
+    from api.store import DecisionStore
 
     try:
         settings = Settings(
@@ -69,14 +99,46 @@ def run(args: argparse.Namespace) -> int:
             linkage_share=args.linkage_share,
             ensemble_threshold=args.ensemble_threshold,
             min_valid_fraction=args.min_valid_fraction,
+            workers=args.workers,
+            reads_need_key=args.reads_need_key,
+            rate_limit=args.rate_limit,
+            timeout_keep_alive=args.timeout_keep_alive,
+            header_timeout=args.header_timeout,
         )
     except ValidationError as error:
         problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
         raise ValueError(f"invalid option: {problems}") from None
-    app = create_app(settings)
+    SlowHeaderGuard.header_timeout = settings.header_timeout
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "timeout_keep_alive": settings.timeout_keep_alive,
+        "http": SlowHeaderGuard,
+    }
     base = f"http://{settings.host}:{settings.port}"
+    if settings.workers > 1:
+        DecisionStore(settings.db)  # a store that cannot be written fails here, in one line
+        _export(settings)
+        print(f"Lantian: {settings.workers} workers on {settings.db.name}")
+        print(f"API: {base}/v1/response   interactive API docs: {base}/docs")
+        uvicorn.run("api.app:app_from_env", factory=True, workers=settings.workers, **options)
+        return 0
+    app = create_app(settings)
     service = app.state.service
     print(f"Lantian serving {service.forecast.id} for {len(service.regions)} regions")
     print(f"API: {base}/v1/response   interactive API docs: {base}/docs")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(app, **options)
     return 0
+
+
+def _export(settings: Settings) -> None:
+    """Put ``settings`` in ``LANTIAN_*`` variables, read again by every worker process."""
+    for name, value in settings.model_dump(mode="json").items():
+        variable = f"LANTIAN_{name.upper()}"
+        if value is None:
+            os.environ.pop(variable, None)
+        elif isinstance(value, list | dict | bool):
+            os.environ[variable] = json.dumps(value)
+        else:
+            os.environ[variable] = str(value)

@@ -1,24 +1,27 @@
-"""Response levels: one region, or every region, from a date on."""
+"""Response levels: one region, or every region, from a date on (reads: nothing is recorded)."""
 
 import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response as HTTPResponse
 
 from api.deps import ServiceDep
-from api.schemas import AllResponses, Response
+from api.schemas import AllResponses, Code, IsoDate, Response
 from engine.cst import tomorrow_cst
-from engine.response import Response as EngineResponse
-from engine.response import summarise
 
 router = APIRouter(tags=["response"])
 
 DateQuery = Annotated[
-    dt.date | None,
+    IsoDate | None,
     Query(description="First CST day the response applies to (YYYY-MM-DD); default tomorrow"),
 ]
 RulesQuery = Annotated[
-    str | None, Query(description="Alert rule set id; default: the one in force on the date")
+    str | None,
+    Query(
+        pattern=r"^[A-Za-z0-9._-]{1,32}$",
+        description="Alert rule set id; default: the one in force on the date",
+    ),
 ]
 ModeQuery = Annotated[
     Literal["natural", "rolling"] | None,
@@ -30,27 +33,28 @@ def _default_day(day: dt.date | None) -> dt.date:
     return day if day is not None else tomorrow_cst()
 
 
+def _json(body: bytes) -> HTTPResponse:
+    return HTTPResponse(content=body, media_type="application/json")
+
+
 @router.get("/v1/regions/{code}/response", response_model=Response)
 def region_response(
     service: ServiceDep,
-    code: Annotated[str, Path(description="Region code")],
+    code: Annotated[Code, Path(description="Region code")],
     date: DateQuery = None,
     rules: RulesQuery = None,
     mode: ModeQuery = None,
-) -> EngineResponse:
-    """The response level of one region from `date` on, with its days and reasons."""
-    return service.response(code, _default_day(date), rule_set=rules, mode=mode)
+) -> HTTPResponse:
+    """The response level of one region from `date` on, with its days and reasons.
+
+    A preview: nothing is recorded. Issue the level with `POST /v1/decisions`.
+    """
+    return _json(service.response_json(code, _default_day(date), rule_set=rules, mode=mode))
 
 
 @router.get("/v1/response", response_model=AllResponses)
 def all_responses(
     service: ServiceDep, date: DateQuery = None, rules: RulesQuery = None, mode: ModeQuery = None
-) -> AllResponses:
+) -> HTTPResponse:
     """Responses of every region from `date` on, with the number of regions per level."""
-    day = _default_day(date)
-    responses = service.responses(None, day, rule_set=rules, mode=mode)
-    return AllResponses(
-        date=day,
-        summary=summarise(responses),
-        responses=[Response.model_validate(r, from_attributes=True) for r in responses],
-    )
+    return _json(service.all_json(_default_day(date), rule_set=rules, mode=mode))

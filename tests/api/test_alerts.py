@@ -12,22 +12,35 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from tests import handmade
+from tests.api.keys import bearer
 
 CODE = handmade.REGION_CODE
 
 
 def client_for(tmp_path, pm25_days, o3_days=None, **settings):
+    """A client whose requests carry an admin key (it issues decisions and enters notices)."""
     nc, geojson = handmade.write(tmp_path, handmade.forecast(pm25_days, o3_days))
     app = create_app(
         Settings(forecast=nc, regions=str(geojson), db=tmp_path / "d.sqlite", **settings)
     )
-    return TestClient(app)
+    client = TestClient(app)
+    client.headers.update(bearer(client))
+    return client
 
 
 def level(client, day, **params):
+    """Issue the level of ``day`` (POST, with an admin key), then read its response: the two
+    agree."""
+    if "authorization" not in client.headers:
+        client.headers.update(bearer(client))
+    issued = client.post("/v1/decisions", json={"region": CODE, "date": day, **params})
+    assert issued.status_code == 201, issued.text
     response = client.get(f"/v1/regions/{CODE}/response", params={"date": day, **params})
     assert response.status_code == 200, response.text
-    return response.json()
+    body = response.json()
+    (decision,) = issued.json()
+    assert (decision["level"], decision["episode"]) == (body["level"], body["episode"])
+    return body
 
 
 # HJ 633-2026: PM2.5 150 → AQI 200, 160 → 210, 115 → 150, 120 → 157, 250 → 300, 260 → 310.

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from engine.errors import ForecastError
+from tests.api.keys import bearer
 from tests.conftest import DEMO_DATE
 
 FIRST = DEMO_DATE.isoformat()
@@ -22,6 +23,7 @@ def client(demo_dir, tmp_path_factory):
         forecast=demo_dir / "forecast.nc",
         regions=str(demo_dir / "regions.geojson"),
         db=tmp_path_factory.mktemp("db") / "decisions.sqlite",
+        rate_limit=0,
     )
     with TestClient(create_app(settings)) as client:
         yield client
@@ -29,7 +31,7 @@ def client(demo_dir, tmp_path_factory):
 
 def test_health_names_the_forecast_and_its_dates(client):
     body = client.get("/v1/health").json()
-    assert body["status"] == "ok"
+    assert body["status"] == "ok" and body["stores"]["decisions"] == "ok"
     assert body["forecast"]["id"].startswith("LANTIAN-SYNTH@")
     assert body["first_date"] == FIRST
     assert body["last_date"] == (DEMO_DATE + dt.timedelta(days=8)).isoformat()
@@ -116,11 +118,28 @@ def test_uncovered_date_names_the_covered_dates(client):
 
 
 def test_decisions_are_recorded_and_filtered(client):
-    client.get("/v1/regions/131000/response", params={"date": "2026-12-03"})
+    officer = bearer(client, "officer", "130000", "duty officer")
+    issued = client.post(
+        "/v1/decisions", json={"region": "131000", "date": "2026-12-03"}, headers=officer
+    )
+    assert issued.status_code == 201, issued.text
     rows = client.get("/v1/decisions", params={"region": "131000", "date": "2026-12-03"}).json()
-    assert len(rows) >= 1
+    assert [r["id"] for r in rows] == [issued.json()[0]["id"]]
     assert rows[0]["region"] == "131000" and rows[0]["date"] == "2026-12-03"
     assert rows[0]["rule_set"] == "MEE-2024" and rows[0]["forecast"]["id"].startswith("LANTIAN")
+    assert rows[0]["issued_by"].startswith("duty officer (key ")
+    preview = client.get("/v1/regions/131000/response", params={"date": "2026-12-03"}).json()
+    assert rows[0]["level"] == preview["level"]
+
+
+def test_reads_leave_the_store_unchanged(client):
+    store = client.app.state.service.store
+    before = (store.generation(), len(store.list(limit=10000)))
+    for i in range(100):
+        day = (DEMO_DATE + dt.timedelta(days=i % 5)).isoformat()
+        path = "/v1/response" if i % 10 == 0 else "/v1/regions/130100/response"
+        assert client.get(path, params={"date": day}).status_code == 200
+    assert (store.generation(), len(store.list(limit=10000))) == before
 
 
 def test_bad_forecast_fails_at_start_with_the_file_named(tmp_path, demo_dir):
