@@ -11,7 +11,7 @@ from engine.kernels import daily as kernel
 
 
 def _reference(series: np.ndarray, first: int, n_days: int) -> dict[str, list[float]]:
-    """Straight from RULES §1.5, one day and one window at a time (float64)."""
+    """Straight from docs/rules.md §1.5, one day and one window at a time (float64)."""
 
     def value(d: int, h: int) -> float:
         j = d * 24 + h - first
