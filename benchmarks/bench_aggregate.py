@@ -8,14 +8,16 @@ Field: 168 hourly steps on the national 0.05° grid (740 x 1260 ≈ 930 k cells)
   weights), NaN-aware, numba parallel, with its layout of the weights
   (:func:`engine.kernels.aggregate.cell_runs`) built once beforehand like the weights; the
   xarray layer :func:`engine.aggregate.regional_mean` (which caches that layout) is timed too;
-* scipy — ``W @ X.T`` with the same sparse weights (NaN-unaware: a lower bound for the same
-  work);
-* flox — ``groupby_reduce(..., func="nanmean")`` on centre-point labels from regionmask
-  (unweighted: less work than ours);
+* the peers of the kernel table's ``regional_mean`` row (``tests/kernel_table``), on these
+  weights: scipy — ``W @ X.T`` with the same sparse weights (NaN-unaware: a lower bound for the
+  same work); flox — ``groupby_reduce(..., func="nanmean")`` on one label per cell, the region
+  of largest weight (unweighted: less work than ours);
 * regionmask + xarray — ``DataArray.groupby(mask).mean()`` (xarray's own loop, flox off) for
   counties and ``DataArray.weighted(mask_3D * cell area).mean()`` for cities; both too slow for
   the full field, so they are timed on a few steps and scaled linearly to 168 (said in the row);
 * floor — reading the field once and writing the result once at numpy-copy bandwidth.
+
+flox and regionmask are in the optional ``bench`` extra: a missing one is reported, not timed.
 
 Run: ``.venv/bin/python benchmarks/bench_aggregate.py [--hours 168] [--bundled]``
 """
@@ -44,12 +46,51 @@ from grids.tools.cnmaps import read_level  # noqa: E402
 IMPORT_SECONDS = time.perf_counter() - start
 NATIONAL = (73.0, 136.0, 17.0, 54.0, 0.05)
 
+from tests.kernel_table import Case  # noqa: E402
+from tests.kernel_table import kernel as table_row  # noqa: E402
+
+ROW = table_row("regional_mean")
+
 
 def scaled(fn, steps: int, total: int) -> float:  # noqa: ANN001
     """Time of ``fn`` on ``steps`` steps, scaled linearly to ``total``."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return timeit(fn, repeat=1, warmup=False) * total / steps
+
+
+def regionmask_rows(name, regions, grid, da, area, ours, hours, peer_steps) -> list[dict]:  # noqa: ANN001
+    """regionmask + xarray on a few steps, scaled: groupby (counties) or weighted (cities)."""
+    import regionmask
+    import xarray as xr
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        peer_regions = regionmask.Regions(
+            list(regions.geometries),
+            numbers=list(range(len(regions))),
+            names=regions.codes,
+            abbrevs=regions.codes,
+            overlap=False,
+        )
+        labels = peer_regions.mask(grid.lon, grid.lat)
+    steps = min(peer_steps, hours)
+    part = da.isel(time=slice(0, steps))
+    if name == "counties":
+        with xr.set_options(use_flox=False):
+            peer = scaled(lambda: part.groupby(labels).mean().compute(), steps, hours)
+        case = f"{name}: vs regionmask + xarray groupby ({steps} h scaled)"
+        return [dict(case=case, ours=ours, peer=peer, peer_name="xarray")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mask3d = peer_regions.mask_3D(grid.lon, grid.lat)
+    ny, nx = grid.shape
+    coords = {"lat": grid.lat, "lon": grid.lon}
+    cell_area = xr.DataArray(area.reshape(ny, nx), dims=("lat", "lon"), coords=coords)
+    w3 = mask3d * cell_area
+    peer = scaled(lambda: part.weighted(w3).mean(("lat", "lon")).compute(), steps, hours)
+    case = f"{name}: vs regionmask + xarray weighted ({steps} h scaled)"
+    return [dict(case=case, ours=ours, peer=peer, peer_name="xarray")]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -59,8 +100,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--peer-steps", type=int, default=4, help="steps timed for slow peers")
     args = parser.parse_args(argv)
 
-    import flox
-    import regionmask
     import xarray as xr
 
     grid = grids.RegularGrid.from_bounds(*NATIONAL)
@@ -97,86 +136,36 @@ def main(argv: list[str] | None = None) -> None:
             f"{name}: kernel layout ({runs.start.size:,} runs of consecutive cells) built in "
             f"{time.perf_counter() - t0:.3f} s"
         )
+        inputs = dict(values=field, indptr=indptr, indices=indices, weights=data, runs=runs)
+        case = Case(inputs, 0, grid.size, f"{name} on the national grid")
         floor = bandwidth_floor_seconds(field.nbytes, args.hours * len(regions) * 12)
-        ours = timeit(
-            lambda: kernel.regional_mean(field, indptr, indices, data, runs=runs),  # noqa: B023
-            repeat=3,
-        )
+        ours = timeit(lambda case=case: ROW.run(case), repeat=3)
         rows.append({"case": f"{name}: ours (kernel)", "ours": ours, "floor": floor})
-        ours_xr = timeit(lambda: xr_level.regional_mean(da, weights), repeat=3)  # noqa: B023
+        ours_xr = timeit(lambda weights=weights: xr_level.regional_mean(da, weights), repeat=3)
         rows.append({"case": f"{name}: ours (xarray level)", "ours": ours_xr, "floor": floor})
-        matrix = weights.matrix
-        sparse = timeit(lambda: matrix @ field.T, repeat=3)  # noqa: B023
-        rows.append(
-            {
-                "case": f"{name}: vs scipy.sparse W @ X.T",
-                "ours": ours,
-                "peer": sparse,
-                "peer_name": "scipy",
-            }
-        )
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            peer_regions = regionmask.Regions(
-                list(regions.geometries),
-                numbers=list(range(len(regions))),
-                names=regions.codes,
-                abbrevs=regions.codes,
-                overlap=False,
-            )
-            labels = peer_regions.mask(grid.lon, grid.lat)
-        flat = np.nan_to_num(labels.values.ravel(), nan=-1).astype(np.int64)
-        groups = np.arange(len(regions))
-        fl = timeit(
-            lambda flat=flat, groups=groups: flox.groupby_reduce(
-                field, flat, func="nanmean", expected_groups=groups
-            ),
-            repeat=1,
-        )
-        rows.append(
-            {
-                "case": f"{name}: vs flox nanmean (centre-point)",
-                "ours": ours,
-                "peer": fl,
-                "peer_name": "flox",
-            }
-        )
-        steps = min(args.peer_steps, args.hours)
-        part = da.isel(time=slice(0, steps))
-        if name == "counties":
-            with xr.set_options(use_flox=False):
-                peer = scaled(lambda: part.groupby(labels).mean().compute(), steps, args.hours)  # noqa: B023
+        for peer in ROW.peers:
+            label = f"{name}: vs {peer.name}"
+            if peer.missing():
+                missing = ", ".join(peer.missing())
+                rows.append({"case": f"{label}: not installed ({missing})", "ours": ours})
+                continue
+            call, _ = peer.prepare(case, 0)
             rows.append(
                 {
-                    "case": f"{name}: vs regionmask + xarray groupby ({steps} h scaled)",
+                    "case": label,
                     "ours": ours,
-                    "peer": peer,
-                    "peer_name": "xarray",
+                    "peer": timeit(call, repeat=1),
+                    "peer_name": peer.name,
                 }
             )
-        else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                mask3d = peer_regions.mask_3D(grid.lon, grid.lat)
-            cell_area = xr.DataArray(
-                area.reshape(ny, nx), dims=("lat", "lon"), coords={"lat": grid.lat, "lon": grid.lon}
+        try:
+            rows += regionmask_rows(
+                name, regions, grid, da, area, ours, args.hours, args.peer_steps
             )
-            w3 = mask3d * cell_area
-            peer = scaled(
-                lambda part=part, w3=w3: part.weighted(w3).mean(("lat", "lon")).compute(),
-                steps,
-                args.hours,
-            )
+        except ImportError as error:
             rows.append(
-                {
-                    "case": f"{name}: vs regionmask + xarray weighted ({steps} h scaled)",
-                    "ours": ours,
-                    "peer": peer,
-                    "peer_name": "xarray",
-                }
+                {"case": f"{name}: vs regionmask: not installed ({error.name})", "ours": ours}
             )
-            del mask3d, w3
     print_table("Regional means of a national hourly field (area-weighted, NaN-aware)", rows)
     print("floor fraction = time to read the field once / our time (1 = at the bandwidth floor)")
 

@@ -1,7 +1,9 @@
 """Run every benchmark script of this folder in turn (``make bench``).
 
 Each script prints its own table: our time, the peer's time on the same data in the same run,
-the ratio, and the fraction of the memory-bandwidth floor where that applies.
+the ratio, and the fraction of the memory-bandwidth floor where that applies. The kernel
+scripts take their data and peers from the kernel table (``tests/kernel_table``), which the
+kernel tests read too.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ SCRIPTS = [
     "bench_aggregate.py",
     "bench_levels.py",
     "bench_measures.py",
+    "bench_kernels.py",  # every row of the kernel table (tests/kernel_table) beside its peers
     "bench_http.py",
 ]
 

@@ -25,6 +25,9 @@ uncertain elements are flagged and recomputed by the integer path while the chun
 cache. Small arrays (scalars, regional series) use the integer path only. Both are tested
 against a rational oracle.
 
+Longer than the ~400-line module limit on purpose: the integer path, the certified float pass
+that falls back on it and their numpy twin share one certificate and are read together.
+
 Output codes: IAQI ``>= 0``, or :data:`MISSING` (-1). ``flags`` tells why: :data:`FLAG_OK`,
 :data:`FLAG_MISSING` (NaN input), :data:`FLAG_NEGATIVE` (negative input, invalid),
 :data:`FLAG_NOT_COMPUTED` (above the top with no IAQI for this averaging period),

@@ -6,12 +6,21 @@ index of the first satisfied clause in the rule table (``-1``: none), and ``span
 condition, 2)`` int32, the ``[start, stop)`` steps that satisfied each condition of that clause.
 
 The rule table lists clauses strongest level first, so the first satisfied clause gives the
-highest level. A clause is a row of conditions (``threshold``, ``inclusive``, ``hours``):
+highest level. A clause is a row of conditions (``threshold``, ``inclusive``, ``hours``). The
+reading of "lasting N h from the first day the response applies to" (docs/rules.md §2.1):
 
-* the first condition's run must begin in the first ``anchor`` steps (``1`` for natural days:
-  the requested day itself; ``24`` for hourly rolling windows: a window starting that day) and
-  lasts while the series keeps exceeding; it holds if the run lasts ``hours`` or more;
-* every further condition holds if a run inside the first condition's run lasts ``hours``.
+* a *run* of a condition is a maximal stretch of consecutive exceeding steps; it *begins* at a
+  step that exceeds while the previous step does not (or at step 0);
+* the first condition holds on a run that begins in the first ``anchor`` steps (``1`` for
+  natural days: the requested day itself; ``24`` for hourly rolling windows: any window
+  starting that day) and lasts ``hours`` or more. *Every* such run is a candidate, not only the
+  first: a short run early in the day must not hide a long one beginning later that day;
+* every further condition holds if a run of it inside that candidate run lasts ``hours``;
+* the clause holds if any candidate run satisfies all its conditions. The spans reported are
+  those of the earliest such run, and for each further condition its first longest run inside.
+
+Raising any step's AQI (or a missing step becoming a value) therefore never lowers the level:
+runs only grow or merge, and a merged run begins no later than the runs it absorbed.
 
 A run of ``k`` consecutive exceeding steps lasts ``k * step_hours + window_hours - step_hours``
 hours: 24 h per natural day (step 24 h, window 24 h), or from the start of the first 24-h window
@@ -53,51 +62,48 @@ def _classify_loop(  # type: ignore[no-untyped-def]
     out_clause,
     out_spans,
 ):
+    # Plain indexing into the 2-D arrays and scalar stores (row views and slice assignments
+    # measured slower).
     n_series, n_steps = aqi.shape
-    n_clauses = threshold.shape[0]
     extra = window_hours - step_hours
     for s in prange(n_series):
-        out_clause[s] = -1
-        for c in range(n_clauses):
-            # First condition: a run beginning within the anchor steps.
-            start = -1
-            for t in range(min(anchor, n_steps)):
-                if _exceeds(aqi[s, t], counts[s, t], threshold[c, 0], inclusive[c, 0]):
-                    start = t
-                    break
-            if start < 0:
-                continue
-            stop = start
-            while stop < n_steps and _exceeds(
-                aqi[s, stop], counts[s, stop], threshold[c, 0], inclusive[c, 0]
-            ):
-                stop += 1
-            if (stop - start) * step_hours + extra < hours[c, 0]:
-                continue
-            out_spans[s, 0, 0] = start
-            out_spans[s, 0, 1] = stop
-            ok = True
-            for k in range(1, n_conditions[c]):
-                best0, best1, run0 = -1, -1, -1
-                for t in range(start, stop + 1):
-                    hit = t < stop and _exceeds(
-                        aqi[s, t], counts[s, t], threshold[c, k], inclusive[c, k]
-                    )
-                    if hit and run0 < 0:
-                        run0 = t
-                    elif not hit and run0 >= 0:
-                        if best0 < 0 or t - run0 > best1 - best0:
-                            best0, best1 = run0, t
-                        run0 = -1
-                if best0 < 0 or (best1 - best0) * step_hours + extra < hours[c, k]:
-                    ok = False
-                    break
-                out_spans[s, k, 0] = best0
-                out_spans[s, k, 1] = best1
-            if ok:
-                out_clause[s] = c
+        found = -1
+        for c in range(threshold.shape[0]):
+            t = 0  # a step where a run of the first condition may begin
+            while t < min(anchor, n_steps) and found < 0:
+                stop = t
+                while stop < n_steps and _exceeds(
+                    aqi[s, stop], counts[s, stop], threshold[c, 0], inclusive[c, 0]
+                ):
+                    stop += 1
+                ok = stop > t and (stop - t) * step_hours + extra >= hours[c, 0]
+                for k in range(1, n_conditions[c] if ok else 0):
+                    # the first longest run of condition k inside [t, stop)
+                    best0, best1, run0 = -1, -1, -1
+                    for u in range(t, stop + 1):
+                        hit = u < stop and _exceeds(
+                            aqi[s, u], counts[s, u], threshold[c, k], inclusive[c, k]
+                        )
+                        if hit and run0 < 0:
+                            run0 = u
+                        elif not hit and run0 >= 0:
+                            if best0 < 0 or u - run0 > best1 - best0:
+                                best0, best1 = run0, u
+                            run0 = -1
+                    ok = best0 >= 0 and (best1 - best0) * step_hours + extra >= hours[c, k]
+                    out_spans[s, k, 0], out_spans[s, k, 1] = best0, best1
+                    if not ok:
+                        break
+                if ok:
+                    found = c
+                    out_spans[s, 0, 0], out_spans[s, 0, 1] = t, stop
+                t = stop + 1  # the next run begins after this one's end
+            if found >= 0:
                 break
-            out_spans[s, :, :] = 0
+        out_clause[s] = found
+        # clear what failed tries left beyond the conditions of the clause (all if none holds)
+        for k in range(n_conditions[found] if found >= 0 else 0, out_spans.shape[1]):
+            out_spans[s, k, 0], out_spans[s, k, 1] = 0, 0
 
 
 # Parallel for many series; serial for a few, where starting threads would cost more.
@@ -124,10 +130,15 @@ def _classify_numpy(
     out_clause: NDArray[np.int32],
     out_spans: NDArray[np.int32],
 ) -> None:
-    """Numpy twin: run lengths of every condition for every series at once."""
+    """Numpy twin: every series at once, one candidate beginning step at a time.
+
+    A run of a further condition inside a run of the first is a run of both at once (the first
+    condition's run is maximal), so its length ending at each step is computed once per clause.
+    """
     n_series, n_steps = aqi.shape
     extra = window_hours - step_hours
     out_clause[:] = -1
+    out_spans[:] = 0
     undecided = np.ones(n_series, dtype=bool)
     steps = np.arange(n_steps)
     for c in range(threshold.shape[0]):
@@ -137,37 +148,40 @@ def _classify_numpy(
             & np.where(inclusive[c, k], aqi >= threshold[c, k], aqi > threshold[c, k])
             for k in range(n_conditions[c])
         ]
-        anchored = hit[0][:, : min(anchor, n_steps)]
-        has_start = anchored.any(axis=1)
-        start = np.where(has_start, anchored.argmax(axis=1), n_steps)
-        # Run end: first step at or after start that does not exceed.
-        after = (~hit[0]) & (steps[None, :] >= start[:, None])
-        stop = np.where(after.any(axis=1), after.argmax(axis=1), n_steps)
-        ok = has_start & ((stop - start) * step_hours + extra >= hours[c, 0]) & undecided
-        spans = np.zeros((n_series, n_conditions[c], 2), dtype=np.int64)
-        spans[:, 0, 0], spans[:, 0, 1] = start, stop
-        inside = (steps[None, :] >= start[:, None]) & (steps[None, :] < stop[:, None])
-        for k in range(1, n_conditions[c]):
-            best0, best1 = _longest_runs(hit[k] & inside)
-            ok &= (best1 > best0) & ((best1 - best0) * step_hours + extra >= hours[c, k])
-            spans[:, k, 0], spans[:, k, 1] = best0, best1
-        out_clause[ok] = c
-        out_spans[ok, : n_conditions[c]] = spans[ok]
-        undecided &= ~ok
+        # End of the run through each step: the first step at or after it that does not exceed.
+        run_end = np.minimum.accumulate(np.where(hit[0], n_steps, steps)[:, ::-1], axis=1)[:, ::-1]
+        begins = hit[0].copy()
+        begins[:, 1:] &= ~hit[0][:, :-1]
+        ending = [_run_lengths_at_ends(hit[0] & hit[k]) for k in range(1, n_conditions[c])]
+        for t in range(min(anchor, n_steps)):
+            rows = np.flatnonzero(undecided & begins[:, t])
+            if rows.size == 0:
+                continue
+            stop = run_end[rows, t]
+            ok = (stop - t) * step_hours + extra >= hours[c, 0]
+            spans = np.zeros((rows.size, n_conditions[c], 2), dtype=np.int64)
+            spans[:, 0, 0], spans[:, 0, 1] = t, stop
+            inside = (steps[None, :] >= t) & (steps[None, :] < stop[:, None])
+            for k in range(1, n_conditions[c]):
+                length = np.where(inside, ending[k - 1][rows], 0)
+                last = length.argmax(axis=1)  # the first longest run: argmax takes the first
+                best = length[np.arange(rows.size), last]
+                ok &= (best > 0) & (best * step_hours + extra >= hours[c, k])
+                spans[:, k, 0], spans[:, k, 1] = last + 1 - best, last + 1
+            done = rows[ok]
+            out_clause[done] = c
+            out_spans[done, : n_conditions[c]] = spans[ok]
+            undecided[done] = False
 
 
-def _longest_runs(hit: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """``[start, stop)`` of the first longest run of True in each row (``0, 0`` if none)."""
-    n_series, n_steps = hit.shape
-    length = np.zeros(n_series, dtype=np.int64)
-    best0 = np.zeros(n_series, dtype=np.int64)
-    best1 = np.zeros(n_series, dtype=np.int64)
-    for t in range(n_steps):
-        length = np.where(hit[:, t], length + 1, 0)
-        longer = length > best1 - best0
-        best0 = np.where(longer, t + 1 - length, best0)
-        best1 = np.where(longer, t + 1, best1)
-    return best0, best1
+def _run_lengths_at_ends(hit: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Length of each run of True at its last step, 0 elsewhere, ``(series, step)``."""
+    n_steps = hit.shape[1]
+    steps = np.arange(n_steps)
+    last_false = np.maximum.accumulate(np.where(hit, -1, steps), axis=1)
+    ends = hit.copy()
+    ends[:, :-1] &= ~hit[:, 1:]
+    return np.where(ends, steps - last_false, 0)
 
 
 _classify = dispatch(_classify_numba, _classify_numpy)
@@ -200,14 +214,17 @@ def classify_series(
     step_hours, window_hours : int
         Hours between steps and hours covered by one step [h].
     anchor : int
-        Number of leading steps where the first condition's run may begin.
+        Number of leading steps where a run of the first condition may begin; every run that
+        begins there is tried, earliest first (module docstring).
 
     Returns
     -------
     clause : ndarray of int32, (series,)
         Index of the first satisfied clause, ``-1`` when none.
     spans : ndarray of int32, (series, condition, 2)
-        ``[start, stop)`` steps of each condition of that clause.
+        ``[start, stop)`` steps of each condition of that clause: the earliest run of the first
+        condition that satisfies the clause, and the first longest run of each further
+        condition inside it; zeros beyond the clause's conditions and when none holds.
     """
     aqi = np.ascontiguousarray(aqi, dtype=np.int32)
     counts = np.ascontiguousarray(counts, dtype=np.bool_)

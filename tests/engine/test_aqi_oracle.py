@@ -1,5 +1,5 @@
-"""Rational-arithmetic oracle of the HJ 633 IAQI, written from RULES.md §1 independently of the
-data file and of the kernels (test helper, imported by the AQI tests)."""
+"""Rational-arithmetic oracle of the HJ 633 IAQI, written from docs/rules.md §1 independently of
+the data file and of the kernels (test helper, imported by the AQI tests and the kernel table)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def oracle(pollutant: str, value: float, standard: str, above_top: int = 500) ->
     raise AssertionError("unreachable")
 
 
-# The oracle itself against the worked values of RULES.md §1.6 and hand-computed fractions.
+# The oracle itself against the worked values of docs/rules.md §1.6 and hand-computed fractions.
 def test_oracle_reproduces_the_worked_values():
     assert oracle("pm25_24h", 50.0, "HJ633-2012") == 69
     assert oracle("pm25_24h", 50.0, "HJ633-2026") == 80

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from engine.kernels import daily as kernel
+from tests.kernel_table import fresh_seed, replay
 
 
 def _reference(series: np.ndarray, first: int, n_days: int) -> dict[str, list[float]]:
-    """Straight from RULES §1.5, one day and one window at a time (float64)."""
+    """Straight from docs/rules.md §1.5, one day and one window at a time (float64)."""
 
     def value(d: int, h: int) -> float:
         j = d * 24 + h - first
@@ -53,18 +54,20 @@ def _random(shape, dtype, rng) -> np.ndarray:
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("first", [0, 7, 23])
 def test_kernels_equal_twins_bit_for_bit(dtype, first):
-    rng = np.random.default_rng()
+    seed = fresh_seed()
+    rng = np.random.default_rng(seed)
     values = _random((3, 24 * 4 + 5, 600), dtype, rng)  # 600 cells: several blocks of 256
     n_days = (first + values.shape[1] + 23) // 24
     fast, slow = _run(values, first, n_days, numba=True), _run(values, first, n_days, numba=False)
     for name in fast:
-        np.testing.assert_array_equal(fast[name], slow[name], err_msg=name)
-        assert fast[name].dtype == dtype
+        np.testing.assert_array_equal(fast[name], slow[name], err_msg=f"{name}, {replay(seed)}")
+        assert fast[name].dtype == dtype, replay(seed)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_kernels_equal_the_reference(dtype):
-    rng = np.random.default_rng()
+    seed = fresh_seed()
+    rng = np.random.default_rng(seed)
     values = _random((2, 24 * 3 + 11, 5), dtype, rng)
     first = int(rng.integers(0, 24))
     n_days = (first + values.shape[1] + 23) // 24
@@ -75,7 +78,10 @@ def test_kernels_equal_the_reference(dtype):
                 expected = _reference(values[a, :, k], first, n_days)
                 for name, series in expected.items():
                     np.testing.assert_allclose(
-                        got[name][a, :, k], np.asarray(series, dtype), rtol=1e-6, err_msg=name
+                        got[name][a, :, k],
+                        np.asarray(series, dtype),
+                        rtol=1e-6,
+                        err_msg=f"{name}, {replay(seed)}",
                     )
 
 
@@ -131,7 +137,8 @@ def test_mda8_windows_reaching_into_the_previous_day():
 @pytest.mark.parametrize(("first_end", "last_end"), [(8, 24), (1, 24), (5, 20), (8, 8), (3, 11)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_mda8_window_ranges_equal_twin(first_end, last_end, dtype):
-    rng = np.random.default_rng()
+    seed = fresh_seed()
+    rng = np.random.default_rng(seed)
     values = _random((2, 24 * 3 + 7, 37), dtype, rng)
     first = int(rng.integers(0, 24))
     n_days = (first + values.shape[1] + 23) // 24
@@ -140,18 +147,19 @@ def test_mda8_window_ranges_equal_twin(first_end, last_end, dtype):
         out = np.full((2, n_days, 37), -7.0, dtype)
         fn(values, first, first_end, last_end, 6, 3, 160.0, out)
         outs.append(out)
-    np.testing.assert_array_equal(outs[0], outs[1])
-    assert not (outs[0] == -7.0).any()
+    np.testing.assert_array_equal(outs[0], outs[1], err_msg=replay(seed))
+    assert not (outs[0] == -7.0).any(), replay(seed)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_kernels_equal_twins_across_many_blocks(dtype):
     # more cells than one task's block (2048 for means, 1024 for MDA8), odd remainder
-    rng = np.random.default_rng()
+    seed = fresh_seed()
+    rng = np.random.default_rng(seed)
     values = _random((2, 24 * 2 + 9, 5000), dtype, rng)
     first = int(rng.integers(0, 24))
     n_days = (first + values.shape[1] + 23) // 24
     fast, slow = _run(values, first, n_days, numba=True), _run(values, first, n_days, numba=False)
     for name in fast:
-        np.testing.assert_array_equal(fast[name], slow[name], err_msg=name)
-        assert not (fast[name] == -7.0).any()
+        np.testing.assert_array_equal(fast[name], slow[name], err_msg=f"{name}, {replay(seed)}")
+        assert not (fast[name] == -7.0).any(), replay(seed)

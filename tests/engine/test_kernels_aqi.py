@@ -7,6 +7,7 @@ import pytest
 
 from engine import aqi
 from engine.kernels import aqi as kernel
+from tests.kernel_table import fresh_seed, replay
 
 CASES = [
     ("pm25_24h", "HJ633-2012"),
@@ -38,7 +39,8 @@ def _both(values: np.ndarray, args) -> tuple[np.ndarray, ...]:
 @pytest.mark.parametrize(("pollutant", "standard"), CASES)
 @pytest.mark.parametrize("above_top", [500, -1])
 def test_kernel_equals_twin_on_random_inputs(pollutant, standard, dtype, above_top):
-    rng = np.random.default_rng()  # fresh seed each run
+    seed = fresh_seed()
+    rng = np.random.default_rng(seed)
     top = aqi.get_standard(standard).breakpoints[pollutant][-1]
     values = rng.uniform(-0.05 * top, 1.3 * top, 40_000).astype(dtype)
     values[rng.random(values.size) < 0.05] = np.nan
@@ -49,16 +51,16 @@ def test_kernel_equals_twin_on_random_inputs(pollutant, standard, dtype, above_t
     values[50:60] = np.inf
     args = _arguments(pollutant, standard, above_top)
     out, flags, out_twin, flags_twin = _both(values, args)
-    np.testing.assert_array_equal(out, out_twin)
-    np.testing.assert_array_equal(flags, flags_twin)
+    np.testing.assert_array_equal(out, out_twin, err_msg=replay(seed))
+    np.testing.assert_array_equal(flags, flags_twin, err_msg=replay(seed))
     small, small_flags = np.empty_like(out), np.empty_like(flags)
     kernel._iaqi_small(values, *args, small, small_flags)  # the integer-only path
-    np.testing.assert_array_equal(small, out)
-    np.testing.assert_array_equal(small_flags, flags)
-    assert (out[np.isnan(values)] == kernel.MISSING).all()
-    assert (flags[np.isnan(values)] == kernel.FLAG_MISSING).all()
-    assert (flags[values < 0] == kernel.FLAG_NEGATIVE).all()
-    assert ((out >= -1) & (out <= 500)).all()
+    np.testing.assert_array_equal(small, out, err_msg=replay(seed))
+    np.testing.assert_array_equal(small_flags, flags, err_msg=replay(seed))
+    assert (out[np.isnan(values)] == kernel.MISSING).all(), replay(seed)
+    assert (flags[np.isnan(values)] == kernel.FLAG_MISSING).all(), replay(seed)
+    assert (flags[values < 0] == kernel.FLAG_NEGATIVE).all(), replay(seed)
+    assert ((out >= -1) & (out <= 500)).all(), replay(seed)
 
 
 @pytest.mark.parametrize("size", [0, 1])
@@ -108,7 +110,8 @@ def test_every_column_takes_the_certified_fast_pass(standard):
 def test_uncertified_tables_take_the_integer_path(breakpoints, levels, scale, dtype):
     bp, lv = np.array(breakpoints, np.int64), np.array(levels, np.int64)
     assert not kernel._fast_tables(bp, lv, scale)[3]
-    rng = np.random.default_rng()
+    seed = fresh_seed()
+    rng = np.random.default_rng(seed)
     values = rng.uniform(-1, 1.2 * bp[-1], 20_000)
     values[::3] = np.round(values[::3], 1)
     values[::5] = np.round(values[::5])
@@ -118,8 +121,8 @@ def test_uncertified_tables_take_the_integer_path(breakpoints, levels, scale, dt
     if not (np.diff(bp) > 0).all():
         values = values[values <= bp[1]]  # the twin's search needs increasing breakpoints
     out, flags, out_twin, flags_twin = _both(values, args)
-    np.testing.assert_array_equal(out, out_twin)
-    np.testing.assert_array_equal(flags, flags_twin)
+    np.testing.assert_array_equal(out, out_twin, err_msg=replay(seed))
+    np.testing.assert_array_equal(flags, flags_twin, err_msg=replay(seed))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
