@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     t_api = timeit(lambda: daily_statistics(hourly), repeat=5)
     api = daily_statistics(hourly)
-    same_api = np.allclose(api["o3_8h"].values, rows["mda8"].run(case)[0][0], equal_nan=True)
+    same_api = np.allclose(api["o3_mda8"].values, rows["mda8"].run(case)[0][0], equal_nan=True)
     print(f"daily_statistics MDA8 equal to the kernel's: {same_api}")
     peer_all = peers["mda8"] + peers["daily_mean"] + peers["daily_max"]
     table += [

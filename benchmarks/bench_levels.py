@@ -5,7 +5,7 @@ ensemble, every member). The data, the kernel and the peer come from the kernel 
 (``tests/kernel_table``, rows ``classify_series[natural]`` and ``[rolling]``): ours is
 :func:`engine.kernels.levels.classify_series` (numba, parallel over series) and its numpy twin
 on the MEE-2024 rule table, for 7 natural days and for the 168 hourly 24-h windows of the same
-week; then the whole :func:`engine.pipeline.forecast_levels` step (both regimes, ensemble
+week; then the whole :func:`engine.ensemble.forecast_levels` step (both regimes, ensemble
 probabilities, reasons in two languages) for every county. Peer: the same rules written as a
 plain Python loop per series — what a centre's script does — timed on a sample and scaled.
 Numba, twin and peer are checked to agree before the table is printed. Compilation is timed
@@ -33,9 +33,11 @@ from engine.kernels.levels import classify_series  # noqa: E402, F401  (eager co
 COMPILE_SECONDS = time.perf_counter() - _t0
 
 from benchmarks._common import format_seconds, print_table, timeit  # noqa: E402
+from engine.ensemble import forecast_levels  # noqa: E402
 from engine.kernels import use_numba  # noqa: E402
 from engine.levels import LEVELS, get_rule_set  # noqa: E402
-from engine.pipeline import RegionalDaily, forecast_levels  # noqa: E402
+from engine.policy import decision_defaults  # noqa: E402
+from engine.regional import RegionalDaily  # noqa: E402
 from tests.kernel_table import Case, Kernel, kernel  # noqa: E402
 
 SEED = 2026
@@ -92,7 +94,7 @@ def main() -> None:
             "aqi": (dims, aqi.reshape(cube)),
             "category": (dims, np.ones(cube, np.int8)),
             "pm25": (dims, np.full(cube, 100.0, np.float32)),
-            "o3_8h": (dims, np.full(cube, 60.0, np.float32)),
+            "o3_mda8": (dims, np.full(cube, 60.0, np.float32)),
             "primary_pm25": (dims, primary_pm),
             "primary_o3": (dims, ~primary_pm),
             "valid_fraction": (dims[:2], np.ones(cube[:2])),
@@ -102,8 +104,15 @@ def main() -> None:
     daily = RegionalDaily(data=data, hourly=xr.Dataset())
     rules = get_rule_set("MEE-2024")
     day = dt.date(2026, 12, 1)
-    levels = forecast_levels(daily, codes, day, rules)
-    whole = timeit(lambda: forecast_levels(daily, codes, day, rules), repeat=3)
+    threshold = decision_defaults().ensemble_threshold
+
+    def run() -> dict:
+        return forecast_levels(
+            daily, codes, day, rules, mode="natural", ensemble_threshold=threshold
+        )
+
+    levels = run()
+    whole = timeit(run, repeat=3)
     rows.append({"case": "forecast_levels (natural; probabilities, reasons)", "ours": whole})
 
     counts_by_level = np.bincount(

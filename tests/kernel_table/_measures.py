@@ -121,10 +121,15 @@ def _share(scope: list[int], stopped: list[bool], share: list[float], x: float) 
 def _outcome(c: dict, e: int, i: int, code: int, x: float, chosen: bool) -> tuple[int, float]:
     """Outcome code and removed fraction of line ``i`` under one action."""
     base, current = c["line_base"][i], c["line_current"][i]
-    if c["ent_guarantee"][e]:  # never stopped: capped at the guaranteed output
+    if c["ent_guarantee"][e]:  # never stopped, never cut harder than the rule (rules.md §3.3)
         cap = c["ent_cap"][e]
-        f = 0.0 if math.isnan(cap) or current <= 0.0 else max(0.0, 1.0 - cap * base / current)
-        return kernel.OUT_CAP, f
+        capped = 0.0 if math.isnan(cap) or current <= 0.0 else max(0.0, 1.0 - cap * base / current)
+        if code != kernel.ACT_LIMIT:  # a stop or a share: the guaranteed output (no cap: no stop)
+            return kernel.OUT_CAP, capped
+        limited = 0.0 if current <= 0.0 else max(0.0, 1.0 - (1.0 - x) * base / current)
+        if not math.isnan(cap) and current > 0.0 and capped < limited:  # the cap leaves more
+            return kernel.OUT_CAP, capped
+        return kernel.OUT_LIMIT, limited
     if code == kernel.ACT_STOP:
         return kernel.OUT_STOP, 1.0
     if code == kernel.ACT_LIMIT:
