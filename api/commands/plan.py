@@ -7,9 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from api.commands._args import iso_date, tomorrow_cst
+from api.commands._args import LEVELS, iso_date, tomorrow_cst
 from engine.errors import NotFoundError, PolicyError
-from engine.levels import LEVELS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
