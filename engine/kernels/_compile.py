@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import inspect
 import logging
 import os
 import shutil
@@ -52,8 +53,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _config: Any = numba.config  # numba sets its options as module attributes at import
 _enabled = os.environ.get("LANTIAN_NUMBA", "1") != "0"
-_SLOW_COMPILE_S = 0.5
-"""A kernel taking longer than this to get ready was compiled, not loaded: say so (``-v``)."""
 
 
 def numba_enabled() -> bool:
@@ -173,8 +172,16 @@ def jit(
         started = time.perf_counter()
         compiled = _compile(func, signatures, options)
         seconds = time.perf_counter() - started
-        if seconds > _SLOW_COMPILE_S:
-            log.info("compiled kernel %s in %.1f s", func.__qualname__, seconds)
+        stats = getattr(compiled, "stats", None)
+        misses = sum(stats.cache_misses.values()) if stats is not None else 0
+        if misses:
+            log.info(
+                "compiled kernel %s (%d signature%s) in %.1f s",
+                func.__qualname__,
+                misses,
+                "" if misses == 1 else "s",
+                seconds,
+            )
         return cast(F, compiled)
 
     return decorate
@@ -188,7 +195,7 @@ def _compile(func: Callable[..., Any], signatures: list[str] | str, options: dic
     itself fail, the kernel is compiled in memory. Errors of the kernel itself still raise.
     """
     path = kernel_cache_dir()
-    if path is None:
+    if path is None or not _has_source_file(func):
         return numba.njit(signatures, cache=False, **options)(func)
     try:
         with _numba_cache_dir(path):
@@ -206,6 +213,14 @@ def _compile(func: Callable[..., Any], signatures: list[str] | str, options: dic
     shutil.rmtree(path, ignore_errors=True)
     kernel_cache_dir.cache_clear()
     return compiled
+
+
+def _has_source_file(func: Callable[..., Any]) -> bool:
+    """Whether numba can cache ``func``: it needs the source file (not ``<stdin>``, a notebook)."""
+    try:
+        return Path(inspect.getfile(func)).is_file()
+    except TypeError:
+        return False
 
 
 def dispatch(compiled: Callable[..., Any], twin: Callable[..., Any]) -> Callable[..., Any]:

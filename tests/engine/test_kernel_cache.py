@@ -86,3 +86,12 @@ def test_the_cache_can_be_turned_off(cache_root, monkeypatch):
     _compile.kernel_cache_dir.cache_clear()
     assert _compile.jit(["float64(float64)"])(_twice)(1.0) == 2.0
     assert _compile.kernel_cache_dir() is None and not cache_root.exists()
+
+
+def test_a_kernel_without_a_source_file_compiles_in_memory_and_keeps_the_cache(cache_root):
+    _compile.jit(["float64(float64)"])(_twice)
+    cached = _files(_compile.kernel_cache_dir())
+    namespace: dict = {}
+    exec("def triple(x):\n    return 3.0 * x\n", namespace)  # as in a notebook cell
+    assert _compile.jit(["float64(float64)"])(namespace["triple"])(2.0) == 6.0
+    assert _files(_compile.kernel_cache_dir()) == cached
