@@ -67,8 +67,10 @@ def plan_table(document: Mapping[str, Any]) -> str:
     its reduction of each species [kg d⁻¹]), then the notes.
     """
     region = document["region"]
+    name = region.get("name") or region["code"]
+    label = name if name == region["code"] else f"{name} ({region['code']})"
     lines = [
-        f"Plan of {region.get('name', region['code'])} ({region['code']}) on {document['date']} "
+        f"Plan of {label} on {document['date']} "
         f"(CST) at level {document['level']} · catalogue {document['catalogue']['id']} "
         f"{document['catalogue']['version']}",
         "",

@@ -203,7 +203,7 @@ def test_plan_csv_has_a_bom_and_plan_has_a_table(demo_dir, tmp_path):
     assert (tmp_path / "q.csv").read_bytes() == raw[3:]
     assert main([*base, "--format", "table", "-o", str(tmp_path / "p.txt")]) == 0
     table = (tmp_path / "p.txt").read_text("utf-8")
-    assert table.startswith("Plan of 130100 (130100) on 2026-12-02 (CST) at level red")
+    assert table.startswith("Plan of 130100 on 2026-12-02 (CST) at level red")
     assert "species  baseline t/d" in table and "Enterprises: " in table
     document = json.loads(
         subprocess.run(
