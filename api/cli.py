@@ -4,50 +4,153 @@ Every module of :mod:`api.commands` that defines ``register(subparsers)`` adds o
 its parser sets ``handler`` to a function taking the parsed arguments and returning an exit
 code. Errors that Lantian raises on purpose end the program with a one-line message and exit
 status 2 — never a traceback.
+
+Start-up stays fast: only the module of the command being run is imported. The name and the
+one-line help of the other commands are read from their source (the first
+``add_parser("NAME", help="...")`` of ``register``), so ``lantian --help`` lists every command
+without importing numba, xarray or pydantic. A command whose name or help is not a literal
+there is imported instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import functools
 import importlib
 import logging
 import os
 import pkgutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import api
 import api.commands
 from engine.errors import LantianError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "command_index", "main"]
+
+_GLOBAL_FLAGS = frozenset({"-v", "--verbose"})
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every sub-command of :mod:`api.commands`."""
+@functools.cache
+def command_index() -> dict[str, tuple[str, str | None]]:
+    """Every sub-command: name → (module of :mod:`api.commands`, one-line help).
+
+    Read from the source of each module without importing it; a module whose ``register``
+    names its command by anything but literals is imported to learn it.
+    """
+    index: dict[str, tuple[str, str | None]] = {}
+    for info in sorted(pkgutil.iter_modules(api.commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        found = _declared_command(Path(api.commands.__path__[0]) / f"{info.name}.py")
+        if found is None:
+            found = _imported_command(info.name)
+        if found is not None:
+            index[found[0]] = (info.name, found[1])
+    return index
+
+
+def _declared_command(path: Path) -> tuple[str, str | None] | None:
+    """``(name, help)`` of the first ``add_parser`` call in ``register``, if both are literals."""
+    try:
+        tree = ast.parse(path.read_text("utf-8"), str(path))
+    except (OSError, SyntaxError):
+        return None
+    register = next(
+        (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "register"), None
+    )
+    if register is None:
+        return None
+    calls = sorted(
+        (
+            n
+            for n in ast.walk(register)
+            if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "add_parser"
+        ),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    if not calls or not calls[0].args or not isinstance(calls[0].args[0], ast.Constant):
+        return None
+    name = calls[0].args[0].value
+    helps = [k.value for k in calls[0].keywords if k.arg == "help"]
+    if not isinstance(name, str):
+        return None
+    if not helps:
+        return name, None
+    if not (isinstance(helps[0], ast.Constant) and isinstance(helps[0].value, str)):
+        return None
+    return name, helps[0].value
+
+
+def _imported_command(module_name: str) -> tuple[str, str | None] | None:
+    module = importlib.import_module(f"api.commands.{module_name}")
+    register = getattr(module, "register", None)
+    if register is None:
+        return None
+    probe = argparse.ArgumentParser().add_subparsers()
+    register(probe)
+    name = next(iter(probe.choices))
+    helps = [a.help for a in probe._choices_actions]
+    return name, helps[0] if helps else None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser.
+
+    Parameters
+    ----------
+    command : str, optional
+        The sub-command about to run: only its module is imported and registered in full; the
+        others appear by name and help. Default: every sub-command registered in full.
+    """
     parser = argparse.ArgumentParser(
         prog="lantian",
         description="Lantian (蓝天): heavy-pollution response levels and emission measures.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="report progress on stderr (compiling kernels, building coverage weights, reading)",
+    )
     parser.add_argument("--version", action="version", version=f"lantian {api.__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(api.commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"api.commands.{info.name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(subparsers)
+    for name, (module_name, help_text) in command_index().items():
+        if command is None or name == command:
+            module = importlib.import_module(f"api.commands.{module_name}")
+            module.register(subparsers)
+        else:
+            subparsers.add_parser(name, help=help_text, add_help=False)
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The sub-command named in ``argv``: the first word after the global flags."""
+    for word in argv:
+        if word in _GLOBAL_FLAGS:
+            continue
+        return None if word.startswith("-") else word
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the process exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = any(word in _GLOBAL_FLAGS for word in argv[: _first_word(argv)])
+    # Before the command's module is imported: its imports may compile kernels (-v says so).
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
+        level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
+    command = _command_in(argv)
+    parser = build_parser(command if command in command_index() else "")
+    args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
     except BrokenPipeError:
@@ -61,6 +164,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _first_word(argv: Sequence[str]) -> int:
+    """Index of the first word of ``argv`` that is not a global flag (``len`` if none)."""
+    return next((i for i, w in enumerate(argv) if w not in _GLOBAL_FLAGS), len(argv))
 
 
 def _one_line(error: BaseException) -> str:

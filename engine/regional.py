@@ -19,7 +19,8 @@ import xarray as xr
 from engine.aggregate import CoverageWeights, regional_mean
 from engine.aqi import POLLUTANTS, daily_aqi_dataset
 from engine.daily import daily_statistics
-from engine.errors import DataCoverageError
+from engine.errors import DataCoverageError, ForecastError
+from engine.units import TARGET_UNITS, conversion_factor
 
 __all__ = [
     "DayValues",
@@ -175,12 +176,27 @@ def regional_daily(
     -------
     RegionalDaily
         ``([member,] time, lat, lon) -> ([member,] region, date)``.
+
+    Raises
+    ------
+    ForecastError
+        A pollutant's ``units`` attribute is missing or not its HJ 633 unit
+        (:data:`engine.units.TARGET_UNITS`): a dataset built in memory goes through
+        ``forecasts.normalise`` first, which converts or refuses it.
+
+    Notes
+    -----
+    Non-finite values (±Inf) are invalid data and count as missing, like NaN: they lower the
+    region's ``valid_fraction`` and never enter a mean (docs/rules.md §1.5). Dask-backed
+    forecasts may be chunked along any dim; the grid dims are merged into one chunk, as the
+    regional mean of an hour needs the whole grid.
     """
     hourly, valid = {}, []
     for pollutant in POLLUTANTS:
         if pollutant not in forecast:
             continue
-        mean = regional_mean(forecast[pollutant], weights)
+        field = _guarded(forecast[pollutant], pollutant)
+        mean = regional_mean(field, weights)
         valid.append(mean["valid_fraction"])
         hourly[pollutant] = mean[pollutant] if pollutant in mean else mean["mean"]
     hourly_ds = xr.Dataset(hourly)
@@ -189,6 +205,35 @@ def regional_daily(
     data = xr.merge([daily, aqi], compat="override", join="exact")
     data["valid_fraction"] = xr.concat(valid, "pollutant").min(["pollutant", "time"])
     return RegionalDaily(data=data, hourly=hourly_ds, standard=standard)
+
+
+def _guarded(field: xr.DataArray, pollutant: str) -> xr.DataArray:
+    """``field`` in its HJ 633 unit, ±Inf made missing, one chunk along the grid dims."""
+    units = field.attrs.get("units")
+    target = TARGET_UNITS[pollutant]
+    if not units:
+        raise ForecastError(
+            f"forecast variable {pollutant} has no 'units' attribute; regional_daily takes "
+            f"{target} (HJ 633): pass the dataset through forecasts.normalise(ds) first, which "
+            "checks and converts it"
+        )
+    try:
+        factor = conversion_factor(str(units), pollutant)[0]
+    except ForecastError as error:
+        raise ForecastError(f"forecast variable {pollutant}: {error}") from None
+    if factor != 1.0:
+        raise ForecastError(
+            f"forecast variable {pollutant} is in {units!r}, not {target!r} (HJ 633); "
+            "regional_daily converts nothing: pass the dataset through forecasts.normalise(ds) "
+            "first, which converts it"
+        )
+    if field.chunks is not None:
+        grid = {str(d): -1 for d in field.dims[-2:]}
+        field = field.chunk(grid)
+        return field.where(~xr.apply_ufunc(np.isinf, field, dask="allowed"))
+    if np.issubdtype(field.dtype, np.floating) and np.isinf(field.values).any():
+        field = field.where(~np.isinf(field))
+    return field
 
 
 def covered_dates(daily: RegionalDaily) -> tuple[dt.date, dt.date]:

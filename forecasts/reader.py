@@ -3,9 +3,12 @@
 A forecast file is CF netCDF with variables ``pm25`` and ``o3`` (optional ``pm10``, ``no2``,
 ``so2``, ``co``), each with a ``units`` attribute, dims ``(time, lat, lon)`` or
 ``(member, time, lat, lon)`` — or ``(time, y, x)`` with 2-D ``lat``/``lon`` on a projected
-grid — and ``time`` hourly in UTC. :func:`read_forecast` converts every pollutant to the units of
-HJ 633 (µg/m³; CO mg/m³) explicitly, recording the conversion in each variable's attributes, and
-raises :class:`~engine.errors.ForecastError` naming the file and the problem otherwise.
+grid — and ``time`` hourly in UTC; or a model's own output as it comes (CMAQ, WRF-Chem, CAMS:
+``forecasts/data/model_layouts.toml``). :func:`read_forecast` checks the size the file declares
+against a memory budget before reading it, maps the model's layout, converts every pollutant
+to the units of HJ 633 (µg/m³; CO mg/m³) explicitly and checks its values
+(:func:`forecasts.normalise`), raising :class:`~engine.errors.ForecastError` naming the file
+and the problem otherwise.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,17 +27,25 @@ import xarray as xr
 from engine.cst import CST_OFFSET
 from engine.errors import ForecastError
 from engine.response import ForecastIdentity
-from engine.units import TARGET_UNITS, to_standard_units
+from forecasts._layouts import POLLUTANTS, apply_layout, detect_layout, get_layout
+from forecasts._normalise import OPTIONAL, REQUIRED, normalise
 
-__all__ = ["REQUIRED", "Forecast", "read_forecast", "touched_dates"]
+__all__ = [
+    "DEFAULT_MAX_FORECAST_BYTES",
+    "REQUIRED",
+    "Forecast",
+    "max_forecast_bytes",
+    "read_forecast",
+    "touched_dates",
+]
 
 log = logging.getLogger(__name__)
 
-REQUIRED = ("pm25", "o3")
-"""Pollutants every forecast file must carry."""
-OPTIONAL = ("pm10", "no2", "so2", "co")
-_SPATIAL_DIMS = (("lat", "lon"), ("y", "x"))
-_ONE_HOUR = np.timedelta64(1, "h")
+DEFAULT_MAX_FORECAST_BYTES = 8 * 2**30
+"""Memory budget of one forecast's pollutants as declared by the file [bytes] (8 GiB);
+``LANTIAN_MAX_FORECAST_BYTES`` sets another (bytes, or with a suffix K, M, G, T: powers of
+1024)."""
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,13 +93,30 @@ class Forecast:
         return ForecastIdentity(self.id, self.issued)
 
 
-def read_forecast(path: str | Path) -> Forecast:
+def max_forecast_bytes() -> int:
+    """The memory budget of :func:`read_forecast` [bytes] (``LANTIAN_MAX_FORECAST_BYTES``)."""
+    text = os.environ.get("LANTIAN_MAX_FORECAST_BYTES", "").strip()
+    if not text:
+        return DEFAULT_MAX_FORECAST_BYTES
+    match = _SIZE.match(text)
+    if not match:
+        raise ForecastError(
+            f"LANTIAN_MAX_FORECAST_BYTES={text!r} is not a size; give bytes, e.g. 8589934592 or 8G"
+        )
+    number, unit = float(match.group(1)), match.group(2).lower()
+    return int(number * 1024 ** "kmgt".find(unit) * 1024) if unit else int(number)
+
+
+def read_forecast(path: str | Path, *, layout: str | None = None) -> Forecast:
     """Read, validate and normalise a forecast netCDF file.
 
     Parameters
     ----------
     path : str or pathlib.Path
         The netCDF file.
+    layout : str, optional
+        Model layout id (``cmaq``, ``wrf-chem``, ``cams``); default: detected from the
+        variable names (none for a file in Lantian's contract).
 
     Returns
     -------
@@ -96,43 +126,31 @@ def read_forecast(path: str | Path) -> Forecast:
     Raises
     ------
     ForecastError
-        The file is missing or unreadable, a required variable or a ``units`` attribute is
-        missing, units are unknown, dims do not follow the contract, ``time`` is not hourly
-        and strictly increasing, a time step is entirely missing (NaN block), or values are
-        negative.
+        The file is missing or unreadable; the pollutants it declares exceed the memory budget
+        (:func:`max_forecast_bytes`); or it breaks the forecast contract (see
+        :func:`forecasts.normalise`).
     """
     path = Path(path)
+    where = f"forecast file {path}"
     if not path.is_file():
         raise ForecastError(f"forecast file {path} does not exist")
     try:
-        with xr.open_dataset(path, engine="netcdf4") as opened:
-            raw = opened.load()
+        opened = xr.open_dataset(path, engine="netcdf4")
     except Exception as error:  # netCDF4/HDF5 raise many unrelated types
         raise ForecastError(f"forecast file {path} cannot be read as netCDF: {error}") from error
-    return _normalise(raw, path)
-
-
-def _normalise(raw: xr.Dataset, path: Path) -> Forecast:
-    where = f"forecast file {path}"
-    missing = [p for p in REQUIRED if p not in raw]
-    if missing:
-        raise ForecastError(
-            f"{where} lacks the variable(s) {', '.join(missing)}; it holds "
-            f"{', '.join(map(str, raw.data_vars)) or 'no variables'}"
-        )
-    if "time" not in raw.coords:
-        raise ForecastError(f"{where} has no 'time' coordinate")
-    time = raw["time"].values
-    if not np.issubdtype(time.dtype, np.datetime64):
-        raise ForecastError(f"{where}: 'time' is not decodable as CF datetimes (units missing?)")
-    _check_hourly(time, where)
-
-    variables = {}
-    for pollutant in (*REQUIRED, *OPTIONAL):
-        if pollutant not in raw:
-            continue
-        variables[pollutant] = _convert(raw[pollutant], pollutant, where)
-    data = xr.Dataset(variables, attrs=dict(raw.attrs))
+    with opened:
+        try:
+            chosen = get_layout(layout) if layout else detect_layout(opened)
+            # Only the pollutants (at the surface) are read: a wrfout or CMAQ file holds more.
+            lazy = apply_layout(opened, chosen) if chosen else _pollutants(opened)
+        except ForecastError as error:
+            raise ForecastError(f"{where} {error}") from None
+        _check_budget(lazy, where)
+        try:
+            raw = lazy.load()
+        except Exception as error:  # a truncated or corrupt variable
+            raise ForecastError(f"{where} cannot be read: {error}") from error
+    data = normalise(raw, where=where)
     model = str(raw.attrs.get("model", "unknown"))
     issued = str(raw.attrs.get("issued", ""))
     forecast_id = str(raw.attrs.get("forecast_id", "")) or (
@@ -141,67 +159,22 @@ def _normalise(raw: xr.Dataset, path: Path) -> Forecast:
     return Forecast(data=data, id=forecast_id, model=model, issued=issued, path=path)
 
 
-def _check_hourly(time: np.ndarray, where: str) -> None:
-    if time.size == 0:
-        raise ForecastError(f"{where} has no time steps")
-    steps = np.diff(time)
-    bad = np.flatnonzero(steps != _ONE_HOUR)
-    if bad.size:
-        i = int(bad[0])
-        raise ForecastError(
-            f"{where}: time is not hourly and increasing: {_iso(time[i])} is followed by "
-            f"{_iso(time[i + 1])} (a gap, a repeat or a reversal); hourly steps are required"
-        )
+def _pollutants(opened: xr.Dataset) -> xr.Dataset:
+    """The pollutant variables of a file in the contract, with the file's attributes."""
+    return opened[[p for p in POLLUTANTS if p in opened.data_vars]]
 
 
-def _convert(variable: xr.DataArray, pollutant: str, where: str) -> xr.DataArray:
-    dims = variable.dims
-    spatial = dims[-2:]
-    if spatial not in _SPATIAL_DIMS or "time" not in dims:
+def _check_budget(lazy: xr.Dataset, where: str) -> None:
+    """Refuse data declaring more bytes than the budget, before any is read."""
+    budget = max_forecast_bytes()
+    declared = sum(int(v.size) * v.dtype.itemsize for v in lazy.variables.values())
+    if declared > budget:
+        sizes = ", ".join(f"{n} {tuple(lazy[n].shape)}" for n in lazy.data_vars)
         raise ForecastError(
-            f"{where}: {pollutant} has dims {dims}; expected (time, lat, lon), "
-            "(member, time, lat, lon) or (time, y, x)"
+            f"{where} declares {declared / 2**30:.3g} GiB of data ({sizes}), more than the "
+            f"memory budget of {budget / 2**30:.3g} GiB; check the file, or raise "
+            "LANTIAN_MAX_FORECAST_BYTES if it is genuine"
         )
-    expected = ("member", "time") if "member" in dims else ("time",)
-    if dims[:-2] != expected:
-        raise ForecastError(
-            f"{where}: {pollutant} has dims {dims}; leading dims must be {expected}"
-        )
-    units = variable.attrs.get("units")
-    if not units:
-        raise ForecastError(f"{where}: {pollutant} has no 'units' attribute")
-    try:
-        values, note = to_standard_units(variable.values, str(units), pollutant)
-    except ForecastError as error:
-        raise ForecastError(f"{where}: {error}") from error
-
-    # A time step with no value anywhere is a hole in the run, not a clean-air hour.
-    spatial_axes = tuple(range(values.ndim - 2, values.ndim))
-    empty = np.isnan(values).all(axis=spatial_axes)
-    if empty.any():
-        index = np.argwhere(empty)[0]
-        step = variable["time"].values[index[-1]]
-        raise ForecastError(
-            f"{where}: {pollutant} is missing (NaN) over the whole grid at {_iso(step)}"
-            + (f" in member {int(index[0])}" if empty.ndim == 2 else "")
-        )
-    negative = np.nanmin(values) < 0
-    if negative:
-        at = np.unravel_index(np.nanargmin(values), values.shape)
-        raise ForecastError(
-            f"{where}: {pollutant} has negative values (minimum {np.nanmin(values):.3g} "
-            f"{units} at index {tuple(int(i) for i in at)}); concentrations must be ≥ 0"
-        )
-    attrs = {
-        "units": TARGET_UNITS[pollutant],
-        "units_conversion": note,
-        "source_units": str(units),
-    }
-    return variable.copy(data=values).assign_attrs(attrs)
-
-
-def _iso(value: np.datetime64) -> str:
-    return np.datetime_as_string(value, unit="m") + "Z"
 
 
 def _digest(path: Path) -> str:

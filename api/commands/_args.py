@@ -7,7 +7,10 @@ import datetime as dt
 
 from engine.cst import today_cst, tomorrow_cst
 
-__all__ = ["iso_date", "today_cst", "tomorrow_cst"]
+__all__ = ["LEVELS", "iso_date", "today_cst", "tomorrow_cst"]
+
+LEVELS = ("none", "pre_alert", "yellow", "orange", "red")
+"""``engine.levels.LEVELS`` spelled out: a parser needs no kernel (a test keeps them equal)."""
 
 
 def iso_date(text: str) -> dt.date:

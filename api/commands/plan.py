@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-from api.commands._args import iso_date, tomorrow_cst
+from api.commands._args import LEVELS, iso_date, tomorrow_cst
+from api.commands._pipeline import add_output_arguments, chosen_format, write_output
 from engine.errors import NotFoundError, PolicyError
-from engine.levels import LEVELS
+
+PLAN_FORMATS = ("table", "json", "csv")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--date", type=iso_date, default=None, help="CST day (YYYY-MM-DD); default tomorrow"
     )
     parser.add_argument("--level", choices=LEVELS, default=None, help="response level")
-    parser.add_argument("--format", choices=("json", "csv"), default="json")
     parser.add_argument(
         "--regions",
         default=None,
@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         help="regional catalogue TOML layered over the packaged one (repeatable)",
     )
-    parser.add_argument("--output", "-o", type=Path, default=None, help="write here, not stdout")
+    add_output_arguments(parser, PLAN_FORMATS)
     parser.set_defaults(handler=run)
 
 
@@ -82,26 +82,29 @@ def run(args: argparse.Namespace) -> int:
         parents=parents,
         catalogue=catalogue,
         regime=regime,
+        language=args.lang,
     )
-    if args.format == "json":
-        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    fmt = chosen_format(args.format, args.output, PLAN_FORMATS)
+    if fmt == "json":
+        content = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    elif fmt == "csv":
+        from api.formats import csv_bytes
+
+        content = csv_bytes(plan_csv(result, language=args.lang), bom=args.bom)
     else:
-        text = plan_csv(result)
-    if args.output:
-        args.output.write_text(text, "utf-8")
-    else:
-        sys.stdout.write(text)
+        from api.formats import plan_table
+
+        content = plan_table(document).encode("utf-8")
+    write_output(content, fmt, args.output)
     return 0
 
 
 def _computed_level(forecast: str, regions: str, code: str, day) -> tuple[str, str | None]:
-    """Level and regime of ``code`` on ``day`` through the service's decision pipeline."""
-    import tempfile
+    """Level and regime of ``code`` on ``day`` from the forecast alone (as ``lantian levels``)."""
+    from api.commands._pipeline import compute_responses
 
-    from api.service import Service
-    from api.settings import Settings
-
-    with tempfile.TemporaryDirectory() as scratch:  # decisions of a CLI query are not kept
-        settings = Settings(forecast=Path(forecast), regions=regions, db=Path(scratch) / "d.sqlite")
-        response = Service.load(settings).response(code, day)
-    return response.level, response.regime
+    records, region_set, _ = compute_responses(forecast, regions, day)
+    if code not in region_set:
+        region_set.get(code)  # NotFoundError naming the known codes
+    record = next(r for r in records if r["region"]["code"] == code)
+    return record["level"], record["regime"]

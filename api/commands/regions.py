@@ -71,15 +71,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _table(rows: list[dict]) -> str:
-    header = (
-        f"{'code':<8} {'name':<12} {'kind':<10} {'parent':<8} {'cells':>7} "
-        f"{'area_km2':>12} {'polygon_km2':>12} {'covered':>8}"
-    )
-    lines = [header, "-" * len(header)]
-    for r in rows:
-        name = r["name"] + " " * max(0, 12 - 2 * len(r["name"]))  # CJK glyphs are double width
-        lines.append(
-            f"{r['code']:<8} {name} {r['kind']:<10} {r['parent'] or '-':<8} {r['cells']:>7} "
-            f"{r['area_km2']:>12.1f} {r['polygon_area_km2']:>12.1f} {r['covered_fraction']:>8.4f}"
-        )
-    return "\n".join(lines)
+    from api.formats import text_grid
+
+    header = ["code", "name", "kind", "parent", "cells", "area_km2", "polygon_km2", "covered"]
+    cells = [
+        [
+            r["code"], r["name"], r["kind"], r["parent"] or "-", str(r["cells"]),
+            f"{r['area_km2']:.1f}", f"{r['polygon_area_km2']:.1f}", f"{r['covered_fraction']:.4f}",
+        ]
+        for r in rows
+    ]  # fmt: skip
+    return "\n".join(text_grid(header, cells, "<<<<>>>>"))

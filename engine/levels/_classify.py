@@ -143,7 +143,44 @@ class Classification:
             return LevelDecision(
                 "none", regime, advice, (*en, note[0]), (*zh, note[1]), rid, self.mode, clear
             )
-        return LevelDecision("none", "none", (), (), (), rid, self.mode, clear)
+        en, zh = self._no_alert(i)
+        return LevelDecision("none", "none", (), (en,), (zh,), rid, self.mode, clear)
+
+    def _no_alert(self, i: int) -> tuple[str, str]:
+        """Why series ``i`` is at no level: its peak AQI against the weakest level's rule.
+
+        Read with the clauses of the weakest level in the table (the pre-alert tier when it is
+        on): a peak below every threshold, or one that does not last long enough, both fall
+        short of them. A series with no valid step says so instead.
+        """
+        valid = np.flatnonzero(self.aqi[i] >= 0)
+        rid = self.table.rule_set.id
+        if not valid.size:
+            return say("levels.no_data", rule_set=rid)
+        t = int(valid[np.argmax(self.aqi[i, valid])])
+        label = "/".join(
+            _LABEL.get(p, p)
+            for p in sorted(
+                (p for k, p in enumerate(self.pollutants) if self.primary[i, t, k]), key=_order
+            )
+        )
+        weakest = self.table.levels[-1]
+        conditions = " / ".join(
+            " + ".join(f"{c.describe()} ({c.hours} h)" for c in clause)
+            for level, clause in zip(self.table.levels, self.table.clauses, strict=True)
+            if level == weakest
+        )
+        step = "%m-%d" if self.mode == "natural" else "%m-%d %H:%M"
+        en, zh = say(
+            "levels.no_alert" if self.mode == "natural" else "levels.no_alert_rolling",
+            label=label,
+            peak=int(self.aqi[i, t]),
+            when=self.starts[t].strftime(step),
+            conditions=conditions,
+            rule_set=rid,
+            **level_fields(weakest=weakest),
+        )
+        return en.strip(), zh.strip()
 
     def _reasons(self, i: int, clause: int, spans: np.ndarray):
         level = self.table.levels[clause]

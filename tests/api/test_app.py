@@ -56,7 +56,10 @@ def test_all_responses_for_the_first_forecast_day(client):
         assert r["level"] in {"none", "pre_alert", "yellow", "orange", "red"}
         assert r["aqi_standard"] == "HJ633-2026"
         assert r["days"][0]["date"] == FIRST and len(r["days"]) == 9
-        assert (r["level"] == "none") == (r["reasons"] == [] or r["regime"] == "o3")
+        # Every response carries a reason; a none says how far it is from the weakest level.
+        assert r["reasons"] and len(r["reasons"]) == len(r["reasons_zh"])
+        if r["level"] == "none" and r["regime"] == "none" and not r["degraded"]:
+            assert r["reasons"][0].endswith("under MEE-2024: no alert")
 
 
 def test_tomorrow_in_the_episode(client):

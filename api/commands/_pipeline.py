@@ -1,0 +1,207 @@
+"""What ``levels`` and ``plan`` share: the forecast-to-responses pipeline with progress on
+stderr (``-v``), the user's weights cache, the choice of an output format and its writing."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from engine.errors import LantianError
+
+__all__ = [
+    "SUFFIX_FORMATS",
+    "add_output_arguments",
+    "chosen_format",
+    "compute_responses",
+    "weights_cache_dir",
+    "write_output",
+]
+
+log = logging.getLogger("lantian")
+
+SUFFIX_FORMATS = {
+    ".json": "json",
+    ".csv": "csv",
+    ".geojson": "geojson",
+    ".nc": "netcdf",
+    ".nc4": "netcdf",
+    ".parquet": "parquet",
+    ".txt": "table",
+}
+"""Output format implied by the suffix of ``--output`` when ``--format`` is not given."""
+_BINARY = frozenset({"netcdf", "parquet"})
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    """``--format``, ``--output``/``-o``, ``--no-bom`` and ``--lang`` of a command."""
+    parser.add_argument(
+        "--format",
+        choices=formats,
+        default=None,
+        help="output format (default: from the --output suffix, else table on a terminal and "
+        "json when piped)",
+    )
+    parser.add_argument("--output", "-o", type=Path, default=None, help="write here, not stdout")
+    parser.add_argument(
+        "--no-bom",
+        dest="bom",
+        action="store_false",
+        help="CSV without the UTF-8 byte-order mark (kept by default for Excel)",
+    )
+    parser.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of reasons in tables"
+    )
+
+
+def chosen_format(fmt: str | None, output: Path | None, formats: Sequence[str]) -> str:
+    """``--format`` if given, else the one ``--output``'s suffix names, else by the terminal.
+
+    ``table`` when stdout is a terminal, ``json`` when it is a pipe or a file, so scripts that
+    read the JSON keep working.
+    """
+    if fmt is not None:
+        return fmt
+    if output is not None:
+        implied = SUFFIX_FORMATS.get(output.suffix.lower())
+        if implied is not None and implied in formats:
+            return implied
+    return "table" if sys.stdout.isatty() else "json"
+
+
+def write_output(content: bytes, fmt: str, output: Path | None) -> None:
+    """Write ``content`` to ``output``, or to stdout (binary formats only when not a terminal)."""
+    if output is not None:
+        output.write_bytes(content)
+        log.info("wrote %s (%s, %d bytes)", output, fmt, len(content))
+        return
+    if fmt in _BINARY and sys.stdout.isatty():
+        raise LantianError(f"{fmt} is binary: give --output FILE or redirect stdout to a file")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(content)
+    sys.stdout.buffer.flush()
+
+
+def weights_cache_dir() -> Path | None:
+    """``<cache>/weights`` (see :func:`engine.kernels._compile.cache_home`); None if unusable.
+
+    Coverage weights of a region set on a grid take seconds to build and are the same for
+    every forecast of a model: the command line keeps them between runs.
+    """
+    from engine.kernels._compile import cache_home
+
+    path = cache_home() / "weights"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        log.warning("coverage weights are not cached (%s: %s)", path, error)
+        return None
+    return path
+
+
+def compute_responses(
+    forecast_path: str | Path,
+    regions_spec: str,
+    day: dt.date | None,
+    *,
+    rules: str | None = None,
+    mode: str = "natural",
+    pre_alert: bool = False,
+    overrides_path: Path | None = None,
+    standard: str | None = None,
+    ensemble_threshold: float | None = None,
+    min_valid_fraction: float | None = None,
+) -> tuple[list[dict[str, Any]], Any, dt.date]:
+    """Responses of every region from ``day`` (default tomorrow, CST), as JSON records.
+
+    Returns the records (``api.schemas.Response`` dumps), the region set and the day. The
+    forecast alone decides: no decision store, no episode (a one-off computation).
+    """
+    started = time.perf_counter()
+    from api.commands._args import tomorrow_cst
+    from api.schemas import Response
+    from engine.levels import get_rule_set, rule_set_for
+    from engine.policy import decision_defaults
+    from engine.regional import regional_daily
+    from engine.response import RegionRef, respond
+    from forecasts.reader import read_forecast
+    from grids import coverage_weights, grid_from_dataset, load_regions
+
+    log.info("modules and kernels ready in %.1f s", time.perf_counter() - started)
+    defaults = decision_defaults()
+    threshold = defaults.ensemble_threshold if ensemble_threshold is None else ensemble_threshold
+    min_valid = defaults.min_valid_fraction if min_valid_fraction is None else min_valid_fraction
+    if not 0 < threshold <= 1:
+        raise ValueError(f"--ensemble-threshold {threshold} is not in (0, 1]")
+    if not 0 <= min_valid <= 1:
+        raise ValueError(f"--min-valid-fraction {min_valid} is not in [0, 1]")
+    overrides = _read_overrides(overrides_path)
+    day = day or tomorrow_cst()
+    rule_set = get_rule_set(rules) if rules else rule_set_for(day)
+
+    with _step(f"reading forecast {forecast_path}"):
+        forecast = read_forecast(forecast_path)
+    with _step(f"loading regions {regions_spec}"):
+        regions = load_regions(regions_spec)
+    cache = weights_cache_dir()
+    grid = grid_from_dataset(forecast.data)
+    with _step(f"coverage weights of {len(regions)} regions (cache {cache})"):
+        weights = coverage_weights(regions, grid, cache_dir=cache)
+    with _step("regional daily AQI"):
+        daily = regional_daily(forecast.data, weights, standard=standard)
+    with _step(f"levels on {day} under {rule_set.id}"):
+        responses = respond(
+            daily,
+            [RegionRef(r.code, r.name, r.parent) for r in regions],
+            day,
+            forecast.identity(),
+            rule_set,
+            mode=mode,
+            pre_alert=pre_alert,
+            overrides=overrides.get(rule_set.id),
+            ensemble_threshold=threshold,
+            min_valid_fraction=min_valid,
+        )
+    records = [
+        Response.model_validate(r, from_attributes=True).model_dump(mode="json") for r in responses
+    ]
+    return records, regions, day
+
+
+def _read_overrides(path: Path | None) -> dict[str, dict[str, tuple]]:
+    """Regional overrides from a TOML file (``api.service.read_overrides``, without importing
+    the service and its store)."""
+    if path is None:
+        return {}
+    import tomllib
+
+    from engine.errors import PolicyError
+    from engine.levels import parse_overrides
+
+    try:
+        data = tomllib.loads(Path(path).read_text("utf-8"))
+    except FileNotFoundError:
+        raise PolicyError(f"rule overrides file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise PolicyError(f"rule overrides file {path} is not valid TOML: {error}") from None
+    return parse_overrides(data, where=str(path))
+
+
+class _step:
+    """Log ``what`` on entry and its duration on exit (INFO: shown with ``lantian -v``)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        log.info("%s …", self.what)
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            log.info("%s: done in %.2f s", self.what, time.perf_counter() - self.started)

@@ -1,0 +1,117 @@
+"""Start-up of the ``lantian`` command line: process wall time, several runs each.
+
+Cases (each a fresh process, as a user starts it):
+
+* ``lantian --help`` — goal < 0.5 s; peer: ``python -c pass``, the interpreter's own start;
+* a warm ``lantian levels`` on the demo data (kernels and coverage weights already cached,
+  ``--format json`` to a pipe) — goal < 2 s; peer: a Python process that imports xarray and
+  reads the same forecast file (``xr.open_dataset(...).load()``), the least any xarray tool
+  pays for it.
+
+The demo data are written to a temporary folder and one untimed ``lantian levels`` fills the
+caches first (the cold figure of that run is printed too: it includes compiling every kernel
+when the kernel cache of this numba/CPU is empty). CPU time (user + system, of the child) is
+printed beside the wall time: on a machine shared with other work, the wall time grows with
+the load while the CPU time does not. The last line reads
+``help_s <median> levels_warm_s <median> goals <met|missed>``.
+
+Run: ``.venv/bin/python benchmarks/bench_startup.py [--runs 5]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HELP_GOAL_S = 0.5
+LEVELS_GOAL_S = 2.0
+DEMO_DATE = "2026-12-01"
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one process running ``argv``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def series(argv: list[str], env: dict[str, str], runs: int) -> tuple[list[float], list[float]]:
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = timed(argv, env)
+        walls.append(wall)
+        cpus.append(cpu)
+    return walls, cpus
+
+
+def line(case: str, ours: tuple[list[float], list[float]], peer, peer_name: str, goal: float):
+    wall, cpu = statistics.median(ours[0]), statistics.median(ours[1])
+    peer_wall = statistics.median(peer[0])
+    verdict = "met" if wall < goal else "missed"
+    print(
+        f"{case:<24} {wall:7.2f} s (min {min(ours[0]):.2f}, cpu {cpu:.2f})  "
+        f"{peer_wall:7.2f} s {peer_name:<28} {wall / peer_wall:6.1f}x   < {goal:g} s: {verdict}"
+    )
+    return wall
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each case")
+    args = parser.parse_args()
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    lantian = [sys.executable, "-m", "api.cli"]
+    with tempfile.TemporaryDirectory() as scratch:
+        demo = Path(scratch) / "demo"
+        subprocess.run(
+            [*lantian, "demo-data", str(demo), "--date", DEMO_DATE],
+            cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        forecast = str(demo / "forecast.nc")
+        levels = [*lantian, "levels", "--forecast", forecast, "--regions"]
+        levels += [str(demo / "regions.geojson"), "--date", "2026-12-02", "--format", "json"]
+        cold_wall, cold_cpu = timed(levels, env)  # fills the kernel and weights caches
+
+        read = f"import xarray as xr; xr.open_dataset({forecast!r}, engine='netcdf4').load()"
+        cases = {
+            "help": series([*lantian, "--help"], env, args.runs),
+            "help_peer": series([sys.executable, "-c", "pass"], env, args.runs),
+            "levels": series(levels, env, args.runs),
+            "levels_peer": series([sys.executable, "-c", read], env, args.runs),
+        }
+    load = os.getloadavg()[0]
+    print(
+        f"\nlantian start-up, {args.runs} runs each (median wall; CPU = user + system); "
+        f"load average {load:.1f} on {os.cpu_count()} CPUs"
+    )
+    print(f"{'case':<24} {'ours':>7}{'':30}{'peer':>7} {'':<28} {'ratio':>6}   goal")
+    help_s = line("lantian --help", cases["help"], cases["help_peer"], "(python -c pass)", 0.5)
+    levels_s = line(
+        "lantian levels (warm)",
+        cases["levels"],
+        cases["levels_peer"],
+        "(xarray reads the forecast)",
+        LEVELS_GOAL_S,
+    )
+    print(f"first lantian levels after writing the demo: {cold_wall:.2f} s (cpu {cold_cpu:.2f})")
+    met = help_s < HELP_GOAL_S and levels_s < LEVELS_GOAL_S
+    print(f"help_s {help_s:.3f} levels_warm_s {levels_s:.3f} goals {'met' if met else 'missed'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Model layouts of forecast files (data)."""
