@@ -109,10 +109,12 @@ def read_hourly(path: Path, stations: Mapping[str, int]) -> tuple[HourlyRows, li
     for block in read_columns(path, HOURLY_COLUMNS, POLLUTANTS, problems):
         c = block.columns
         codes = c["station_code"]
-        empty = pd.isna(codes)
-        position = known.get_indexer(pd.Index(codes, dtype=object))
+        empty = codes.codes < 0
+        # one look-up per distinct code, then by the row's category
+        found = known.get_indexer(pd.Index(codes.categories, dtype=object))
+        position = np.where(empty, -1, found[np.maximum(codes.codes, 0)])
         unknown = (position < 0) & ~empty
-        bad_codes = codes[unknown]
+        bad_codes = np.asarray(codes.categories, dtype=object)[codes.codes[unknown]]
         ok = ~block.reported
         ok &= _flag(problems, block.line, empty, lambda k: "station_code must not be empty")
         ok &= _flag(problems, block.line, unknown, _unknown_station(bad_codes))
@@ -160,19 +162,31 @@ def read_electricity(path: Path) -> tuple[ElectricityRows, list[str]]:
     for block in read_columns(path, ELECTRICITY_COLUMNS, ("kwh",), problems):
         c = block.columns
         ok = ~block.reported
-        empty = pd.isna(c["credit_code"])
+        empty = c["credit_code"].codes < 0
         ok &= _flag(problems, block.line, empty, lambda k: "credit_code must not be empty")
         hour, bad_time = _hours(c["time"], block.line, problems)
         ok &= ~bad_time
         kwh = c["kwh"]
         ok &= _flag(problems, block.line, kwh < 0, lambda k: "kwh must be ≥ 0")
-        frame = pd.DataFrame({k: c[k] for k in ("credit_code", "meter_id", "line_id")})[ok]
-        codes, uniques = pd.MultiIndex.from_frame(frame.fillna("").astype(object)).factorize()
+        # the distinct (credit_code, meter_id, line_id) of the block, then each row's
+        names = ("credit_code", "meter_id", "line_id")
+        triple = np.stack([c[k].codes[ok] for k in names], axis=1)
+        unique, inverse = np.unique(triple, axis=0, return_inverse=True)
+        categories = [np.asarray(c[k].categories, dtype=object) for k in names]
         ids = np.array(
-            [keys.setdefault((str(a), str(b), str(c)), len(keys)) for a, b, c in uniques],
+            [
+                keys.setdefault(
+                    tuple(
+                        str(cats[i]) if i >= 0 else ""
+                        for cats, i in zip(categories, row, strict=True)
+                    ),  # type: ignore[arg-type]
+                    len(keys),
+                )
+                for row in unique.tolist()
+            ],
             dtype=np.int64,
         )
-        series = ids[codes] if codes.size else np.zeros(0, np.int64)
+        series = ids[inverse.reshape(-1)] if inverse.size else np.zeros(0, np.int64)
         parts.append((series, hour[ok], kwh[ok].astype(np.float32), block.line[ok]))
     series, hour, kwh, lines = _concat(parts, [np.int64, np.int64, np.float32, np.int64])
     _duplicates(series, hour, lines, problems, "credit_code, meter_id, line_id and time")
@@ -200,29 +214,39 @@ def _unknown_station(codes: np.ndarray) -> Callable[[int], str]:
 
 
 def _hours(
-    values: np.ndarray, lines: np.ndarray, problems: Problems
+    values: pd.Categorical, lines: np.ndarray, problems: Problems
 ) -> tuple[np.ndarray, np.ndarray]:
-    """CST hour stamps (hours since the epoch) and the mask of bad times, reported."""
-    missing = np.asarray(pd.isna(values), bool)
+    """CST hour stamps (hours since the epoch) and the mask of bad times, reported.
+
+    Each distinct time string is parsed once (an hour is shared by every station).
+    """
+    texts = pd.Index(values.categories, dtype=object)
     try:
-        parsed = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", errors="coerce")
+        parsed = pd.to_datetime(texts, format="ISO8601", errors="coerce")
     except (ValueError, TypeError):  # offsets mixed with naive times: parse one by one
-        parsed = pd.Series([_one_time(v) for v in values], dtype="datetime64[ns]")
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        parsed = parsed.dt.tz_convert(_CST).dt.tz_localize(None)
+        parsed = pd.DatetimeIndex([_one_time(v) for v in texts])
+    if parsed.tz is not None:
+        parsed = parsed.tz_convert(_CST).tz_localize(None)
     stamps = parsed.to_numpy().astype("datetime64[s]")
-    unparsed = np.isnat(stamps) & ~missing
     whole = stamps.astype("datetime64[h]")
-    off_hour = ~np.isnat(stamps) & (stamps != whole.astype("datetime64[s]"))
+    unparsed_cat = np.isnat(stamps)
+    off_hour_cat = ~unparsed_cat & (stamps != whole.astype("datetime64[s]"))
+    hours_cat = np.where(unparsed_cat, 0, (whole - _EPOCH_HOUR).astype(np.int64))
+    code = values.codes
+    missing = code < 0
+    safe = np.maximum(code, 0)
+    unparsed = ~missing & unparsed_cat[safe] if texts.size else np.zeros(code.size, bool)
+    off_hour = ~missing & off_hour_cat[safe] if texts.size else np.zeros(code.size, bool)
     bad = missing | unparsed | off_hour
     for k in np.flatnonzero(bad).tolist():
         if missing[k]:
             problems.add(lines[k], "time must not be empty")
         elif unparsed[k]:
-            problems.add(lines[k], f"time {values[k]!r}: not a CST time such as 2026-01-05 14:00")
+            text = texts[code[k]]
+            problems.add(lines[k], f"time {text!r}: not a CST time such as 2026-01-05 14:00")
         else:
-            problems.add(lines[k], f"time {values[k]!r}: not on a whole hour")
-    hours = np.where(bad, 0, (whole - _EPOCH_HOUR).astype(np.int64))
+            problems.add(lines[k], f"time {texts[code[k]]!r}: not on a whole hour")
+    hours = np.where(bad, 0, hours_cat[safe]) if texts.size else np.zeros(code.size, np.int64)
     return hours, bad
 
 

@@ -19,6 +19,7 @@ import dataclasses
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,13 +69,14 @@ class Problems:
 class Block:
     """Rows of one block: their line numbers and one array per column.
 
-    Text columns are object arrays of stripped strings (NaN where empty or a missing marker);
-    number columns float64 (NaN where empty or a missing marker). ``reported`` marks rows
-    already reported bad (a value that is not a number).
+    Text columns are :class:`pandas.Categorical` (values stripped; missing where empty or a
+    missing marker), so a value repeated on many rows — a station code, an hour — is parsed
+    once; number columns are float64 (NaN where empty or a missing marker). ``reported`` marks
+    rows already reported bad (a value that is not a number).
     """
 
     line: np.ndarray
-    columns: dict[str, np.ndarray]
+    columns: dict[str, Any]
     reported: np.ndarray
 
     def __len__(self) -> int:
@@ -129,19 +131,38 @@ def _parse(
 ) -> tuple[Block, int]:
     """Parse whole lines ``data`` whose first line is ``first_line``; (block, lines read)."""
     buffer = np.frombuffer(data, np.uint8)
+    n_lines = int(np.count_nonzero(buffer == _NEWLINE)) + (not data.endswith(b"\n"))
+    # Fast path: no quotes and exactly (columns - 1) commas a line on average. A line with too
+    # many fields then makes pandas raise, so no line can have too few: rows are the lines.
+    if not (buffer == _QUOTE).any() and int(np.count_nonzero(buffer == _COMMA)) == n_lines * (
+        len(header) - 1
+    ):
+        lines = first_line + np.arange(n_lines)
+        try:
+            return _block(data, header, numbers, lines, problems), n_lines
+        except pd.errors.ParserError:
+            pass
+    return _parse_lines(data, buffer, first_line, header, numbers, problems), n_lines
+
+
+def _parse_lines(
+    data: bytes,
+    buffer: np.ndarray,
+    first_line: int,
+    header: list[str],
+    numbers: tuple[str, ...],
+    problems: Problems,
+) -> Block:
+    """The careful path: count the fields of every line, skip blank lines, name short ones."""
     ends = np.flatnonzero(buffer == _NEWLINE)
     if ends.size == 0 or ends[-1] != buffer.size - 1:
         ends = np.append(ends, buffer.size)
     starts = np.concatenate(([0], ends[:-1] + 1))
-    n_lines = int(ends.size)
-    lines = first_line + np.arange(n_lines)
+    lines = first_line + np.arange(ends.size)
     length = ends - starts
-    # a line of only "\r" or spaces is blank
-    blank = length == 0
-    short = np.flatnonzero(~blank & (length <= 4))
-    for k in short.tolist():
-        if not data[starts[k] : ends[k]].strip():
-            blank[k] = True
+    blank = length == 0  # and lines of only "\r" or spaces:
+    for k in np.flatnonzero(~blank & (length <= 4)).tolist():
+        blank[k] = not data[starts[k] : ends[k]].strip()
     if (buffer == _QUOTE).any():
         # quoted fields may hold commas: count line by line with the csv module (slower)
         fields = np.array(
@@ -158,25 +179,16 @@ def _parse(
     for k in np.flatnonzero(wrong).tolist():
         problems.add(lines[k], f"{fields[k]} fields, expected {len(header)}")
     keep = ~blank & ~wrong
-    if keep.all():
-        text = data
-    else:
-        text = b"\n".join(data[s:e] for s, e, ok in zip(starts, ends, keep, strict=True) if ok)
-    lines = lines[keep]
-    if lines.size == 0:
-        return Block(lines, {}, np.zeros(0, bool)), n_lines
-    frame, reported = _read_frame(text, header, numbers, lines, problems)
-    columns = {name: frame[name].to_numpy() for name in header}
-    for name in header:
-        if name in numbers:
-            columns[name] = columns[name].astype(np.float64)
-    return Block(lines, columns, reported), n_lines
+    text = b"\n".join(data[s:e] for s, e, ok in zip(starts, ends, keep, strict=True) if ok)
+    if not keep.any():
+        return Block(lines[keep], {}, np.zeros(0, bool))
+    return _block(text, header, numbers, lines[keep], problems)
 
 
-def _read_frame(
+def _block(
     text: bytes, header: list[str], numbers: tuple[str, ...], lines: np.ndarray, problems: Problems
-) -> tuple[pd.DataFrame, np.ndarray]:
-    options = {
+) -> Block:
+    options: dict[str, Any] = {
         "header": None,
         "names": header,
         "na_values": list(MISSING_MARKERS),
@@ -185,13 +197,15 @@ def _read_frame(
         "skipinitialspace": True,
         "engine": "c",
     }
-    dtype = {h: (np.float64 if h in numbers else str) for h in header}
+    dtype = {h: (np.float64 if h in numbers else "category") for h in header}
     reported = np.zeros(lines.size, bool)
     try:
-        frame = pd.read_csv(io.BytesIO(text), dtype=dtype, **options)  # type: ignore[arg-type]
-    except ValueError:
+        frame = pd.read_csv(io.BytesIO(text), dtype=dtype, **options)
+    except ValueError as error:
+        if isinstance(error, pd.errors.ParserError):
+            raise
         # some value is not a number: read those columns as text and name each bad cell
-        frame = pd.read_csv(io.BytesIO(text), dtype=str, **options)  # type: ignore[arg-type]
+        frame = pd.read_csv(io.BytesIO(text), dtype=dtype | dict.fromkeys(numbers, str), **options)
         for name in numbers:
             raw = frame[name]
             stripped = raw.str.strip()
@@ -201,9 +215,26 @@ def _read_frame(
                 problems.add(lines[k], f"{name} {raw.iloc[k]!r}: not a number")
                 reported[k] = True
             frame[name] = parsed.astype(np.float64)
-    if len(frame) != lines.size:  # pragma: no cover - guarded by the field count above
+    if len(frame) != lines.size:  # pragma: no cover - guarded by the field counts
         raise RuntimeError(f"{problems.name}: parsed {len(frame)} rows from {lines.size} lines")
+    columns: dict[str, Any] = {}
     for name in header:
-        if name not in numbers:
-            frame[name] = frame[name].str.strip().replace("", np.nan)
-    return frame, reported
+        if name in numbers:
+            columns[name] = frame[name].to_numpy(np.float64)
+        else:
+            columns[name] = _stripped(frame[name].array)
+    return Block(lines, columns, reported)
+
+
+def _stripped(values: pd.Categorical) -> pd.Categorical:
+    """The categorical with its categories stripped (merged where equal); "" is missing."""
+    categories = np.asarray(values.categories, dtype=object)
+    clean = np.array([str(c).strip() for c in categories], dtype=object)
+    if categories.size == 0 or ((clean == categories).all() and (clean != "").all()):
+        return values
+    kept, inverse = np.unique(clean, return_inverse=True)
+    codes = np.where(values.codes >= 0, inverse[np.maximum(values.codes, 0)], -1)
+    if kept[0] == "":  # np.unique sorts "" first
+        codes = np.where(codes > 0, codes - 1, -1)
+        kept = kept[1:]
+    return pd.Categorical.from_codes(codes, pd.Index(kept, dtype=object))

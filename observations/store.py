@@ -4,11 +4,12 @@ One file (default ``data/demo/observations.sqlite``, setting ``LANTIAN_OBSERVATI
 journal. Every import is validated whole before one ``BEGIN IMMEDIATE`` transaction writes it:
 a file with any bad row imports nothing and every bad row is named.
 
-Hourly values are kept column-wise per station and CST day: one row of the ``hourly`` table per
-(day, station) holds the day's 24 hour stamps × 6 pollutants as a float32 blob (NaN: invalid or
-missing hour), and ``electricity`` likewise one row per (day, meter) with 24 kWh values. A year
-of 1,500 stations is then 550 k rows read straight into numpy (``hourly_values``), not 13 M
-rows through Python; both tables are indexed by (day, series) and (series, day).
+Hourly values are kept column-wise per station and CST month: one row of the ``hourly`` table
+per (month, station) holds the month's 744 hour slots (31 days × 24 stamps) × 6 pollutants as a
+float32 blob (NaN: invalid or missing hour), and ``electricity`` likewise one row per (month,
+meter) with 744 kWh values. A year of 1,500 stations is then 18 k rows read straight into numpy
+(``hourly_values``), not 13 M rows through Python; both tables are indexed by (month, series)
+and (series, month).
 """
 
 from __future__ import annotations
@@ -48,12 +49,12 @@ CREATE TABLE stations (
 );
 CREATE INDEX stations_city ON stations (city_code);
 CREATE TABLE hourly (
-    day INTEGER NOT NULL,
+    month INTEGER NOT NULL,
     station INTEGER NOT NULL REFERENCES stations (id),
     hours BLOB NOT NULL,
-    PRIMARY KEY (day, station)
-) WITHOUT ROWID;
-CREATE INDEX hourly_station ON hourly (station, day);
+    PRIMARY KEY (month, station)
+);
+CREATE INDEX hourly_station ON hourly (station, month);
 CREATE TABLE meters (
     id INTEGER PRIMARY KEY,
     credit_code TEXT NOT NULL,
@@ -62,12 +63,12 @@ CREATE TABLE meters (
     UNIQUE (credit_code, meter_id, line_id)
 );
 CREATE TABLE electricity (
-    day INTEGER NOT NULL,
+    month INTEGER NOT NULL,
     meter INTEGER NOT NULL REFERENCES meters (id),
     kwh BLOB NOT NULL,
-    PRIMARY KEY (day, meter)
-) WITHOUT ROWID;
-CREATE INDEX electricity_meter ON electricity (meter, day);
+    PRIMARY KEY (month, meter)
+);
+CREATE INDEX electricity_meter ON electricity (meter, month);
 CREATE TABLE imports (
     id INTEGER PRIMARY KEY,
     imported TEXT NOT NULL,
@@ -75,8 +76,9 @@ CREATE TABLE imports (
     counts TEXT NOT NULL
 );
 """
-# day: CST date of the hour stamps, days since 1970-01-01; hours: float32 (24, 6) stamps
-# 00:00 … 23:00 × pollutants pm25, pm10, o3, no2, so2, co; kwh: float32 (24,).
+# month: CST month of the hour stamps, months since 1970-01; hours: float32 (744, 6), slot
+# 24 × (day - 1) + hour of the stamp, × pollutants pm25, pm10, o3, no2, so2, co; kwh: float32
+# (744,). Slots past the end of a short month stay NaN.
 
 MIGRATIONS: list[str] = [_V1]
 """``MIGRATIONS[k]`` takes a store from schema version ``k`` to ``k + 1``."""
@@ -114,8 +116,13 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _day_number(day: dt.date) -> int:
-    return (day - dt.date(1970, 1, 1)).days
+_SLOTS = 31 * 24  # hour slots of a month block
+
+
+def _month_start_hour(month: np.ndarray) -> np.ndarray:
+    """First hour (hours since the epoch) of months given as months since 1970-01."""
+    start = month.astype("datetime64[M]").astype("datetime64[h]")
+    return (start - np.datetime64(0, "h")).astype(np.int64)
 
 
 class ObservationStore:
@@ -359,30 +366,39 @@ class ObservationStore:
     ) -> tuple[np.ndarray, np.ndarray]:
         if last < first:
             raise ObservationError(f"the period ends ({last}) before it starts ({first})")
-        day0, day1 = _day_number(first), _day_number(last)
-        n_days = day1 - day0 + 1
+        hour0 = int((np.datetime64(first, "h") - np.datetime64(0, "h")).astype(np.int64))
+        n_hours = ((last - first).days + 1) * 24
+        month0 = int(np.datetime64(first, "M").astype(np.int64))
+        month1 = int(np.datetime64(last, "M").astype(np.int64))
         ids = np.asarray(ids, dtype=np.int64)
-        out = np.full((ids.size, n_days, 24, width), np.nan, np.float32)
-        time = np.datetime64(first, "h") + np.arange(n_days * 24).astype("timedelta64[h]")
+        out = np.full((ids.size, n_hours, width), np.nan, np.float32)
+        time = np.datetime64(first, "h") + np.arange(n_hours).astype("timedelta64[h]")
         if ids.size == 0:
-            return time, out.reshape(0, n_days * 24, width)
+            return time, out
         with self._connect() as db:
             rows = db.execute(
-                f"SELECT day, {key}, {blob} FROM {table} WHERE day BETWEEN ? AND ? "
+                f"SELECT month, {key}, {blob} FROM {table} WHERE month BETWEEN ? AND ? "
                 f"AND {key} IN (SELECT value FROM json_each(?))",
-                (day0, day1, json.dumps(ids.tolist())),
+                (month0, month1, json.dumps(ids.tolist())),
             ).fetchall()
         if rows:
-            days = np.fromiter((r[0] for r in rows), np.int64, len(rows)) - day0
+            months = np.fromiter((r[0] for r in rows), np.int64, len(rows))
             series = np.fromiter((r[1] for r in rows), np.int64, len(rows))
             data = np.frombuffer(b"".join(r[2] for r in rows), np.float32)
-            position = np.searchsorted(np.sort(ids), series)
+            data = data.reshape(len(rows), _SLOTS, width)
             order = np.argsort(ids)
-            out[order[position], days] = data.reshape(len(rows), 24, width)
-        return time, out.reshape(ids.size, n_days * 24, width)
+            row_of = order[np.searchsorted(ids[order], series)]
+            # each month's blocks fill one contiguous span of hours of the period
+            for month in np.unique(months).tolist():
+                sel = np.flatnonzero(months == month)
+                offset = int(_month_start_hour(np.array([month]))[0]) - hour0
+                lo, hi = max(0, -offset), min(_SLOTS, n_hours - offset)
+                if hi > lo:
+                    out[row_of[sel], offset + lo : offset + hi] = data[sel, lo:hi]
+        return time, out
 
     def counts(self) -> dict[str, int]:
-        """Number of rows per table (``hourly``: station-days; ``electricity``: meter-days)."""
+        """Number of rows per table (``hourly``: station-months; ``electricity``: meter-months)."""
         with self._connect() as db:
             return {
                 t: int(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
@@ -390,15 +406,25 @@ class ObservationStore:
             }
 
     def days(self, table: str = "hourly") -> tuple[dt.date, dt.date] | None:
-        """First and last CST day with values in ``table`` (``hourly`` or ``electricity``)."""
+        """First and last CST day with a value in ``table`` (``hourly`` or ``electricity``)."""
         if table not in ("hourly", "electricity"):
             raise ObservationError(f"no table {table!r}; expected hourly or electricity")
+        blob = "hours" if table == "hourly" else "kwh"
         with self._connect() as db:
-            low, high = db.execute(f"SELECT MIN(day), MAX(day) FROM {table}").fetchone()
-        if low is None:
-            return None
-        epoch = dt.date(1970, 1, 1)
-        return epoch + dt.timedelta(days=low), epoch + dt.timedelta(days=high)
+            low, high = db.execute(f"SELECT MIN(month), MAX(month) FROM {table}").fetchone()
+            if low is None:
+                return None
+            ends = []
+            for month, pick in ((low, np.min), (high, np.max)):
+                blobs = [r[0] for r in db.execute(
+                    f"SELECT {blob} FROM {table} WHERE month = ?", (month,)
+                )]  # fmt: skip
+                data = np.frombuffer(b"".join(blobs), np.float32).reshape(len(blobs), _SLOTS, -1)
+                slots = np.flatnonzero(np.isfinite(data).any(axis=(0, 2)))
+                first_hour = int(_month_start_hour(np.array([month]))[0])
+                hour = first_hour + (int(pick(slots)) if slots.size else 0)
+                ends.append((dt.datetime(1970, 1, 1) + dt.timedelta(hours=hour)).date())
+        return ends[0], ends[1]
 
 
 def _write_blocks(
@@ -410,30 +436,33 @@ def _write_blocks(
     hour: np.ndarray,
     values: np.ndarray,
 ) -> None:
-    """Write hourly rows into the day blocks of ``table``, merging with stored blocks."""
+    """Write hourly rows into the month blocks of ``table``, merging with stored blocks."""
     if hour.size == 0:
         return
     width = values.shape[1]
-    day, slot = np.divmod(hour, 24)
+    month = (hour.astype("datetime64[h]").astype("datetime64[M]")).astype(np.int64)
+    slot = hour - _month_start_hour(month)
     span = int(series.max()) + 1
-    keys, inverse = np.unique(day * span + series, return_inverse=True)
-    blocks = np.full((keys.size, 24, width), np.nan, np.float32)
-    block_day, block_series = np.divmod(keys, span)
+    keys, inverse = np.unique(month * span + series, return_inverse=True)
+    blocks = np.full((keys.size, _SLOTS, width), np.nan, np.float32)
+    block_month, block_series = np.divmod(keys, span)
     if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS _keys (day INTEGER, series INTEGER)")
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS _keys (month INTEGER, series INTEGER)")
         db.execute("DELETE FROM _keys")
         db.executemany("INSERT INTO _keys VALUES (?, ?)",
-                       zip(block_day.tolist(), block_series.tolist(), strict=True))  # fmt: skip
+                       zip(block_month.tolist(), block_series.tolist(), strict=True))  # fmt: skip
         stored = db.execute(
-            f"SELECT t.day, t.{key}, t.{blob} FROM {table} t "
-            f"JOIN _keys k ON t.day = k.day AND t.{key} = k.series"
+            f"SELECT t.month, t.{key}, t.{blob} FROM {table} t "
+            f"JOIN _keys k ON t.month = k.month AND t.{key} = k.series"
         ).fetchall()
         if stored:
             where = np.searchsorted(keys, np.array([r[0] * span + r[1] for r in stored]))
             data = np.frombuffer(b"".join(r[2] for r in stored), np.float32)
-            blocks[where] = data.reshape(len(stored), 24, width)
+            blocks[where] = data.reshape(len(stored), _SLOTS, width)
     blocks[inverse, slot] = values
     db.executemany(
-        f"INSERT OR REPLACE INTO {table} (day, {key}, {blob}) VALUES (?, ?, ?)",
-        zip(block_day.tolist(), block_series.tolist(), (b.tobytes() for b in blocks), strict=True),
+        f"INSERT OR REPLACE INTO {table} (month, {key}, {blob}) VALUES (?, ?, ?)",
+        zip(
+            block_month.tolist(), block_series.tolist(), (b.tobytes() for b in blocks), strict=True
+        ),
     )

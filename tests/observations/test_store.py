@@ -163,3 +163,21 @@ def test_missing_files_and_empty_imports_are_refused(store, tmp_path):
         store.import_csv()
     with pytest.raises(ObservationError, match="no such file"):
         store.import_csv(hourly=Path(tmp_path / "absent.csv"))
+
+
+def test_values_across_months_and_the_days_covered(store, tmp_path):
+    rows = day_rows("1001A", dt.date(2026, 11, 30), 30.0, range(20, 24))
+    rows += day_rows("1001A", dt.date(2026, 12, 1), 40.0, range(0, 3))
+    path = tmp_path / "h.csv"
+    path.write_text(hourly_text(rows), "utf-8")
+    store.import_csv(hourly=path)
+    assert store.days() == (dt.date(2026, 11, 30), dt.date(2026, 12, 1))
+    assert store.counts()["hourly"] == 2  # one block per station and month
+    time, values = store.hourly_values(
+        dt.date(2026, 11, 30), dt.date(2026, 12, 1), store.stations()["id"][:1]
+    )
+    pm25 = values[0, :, 0]
+    assert time[20] == np.datetime64("2026-11-30T20", "h")
+    assert pm25[20:27].tolist() == [30.0] * 4 + [40.0] * 3
+    assert np.isnan(pm25[:20]).all() and np.isnan(pm25[27:]).all()
+    assert store.days("electricity") is None
