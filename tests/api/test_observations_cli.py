@@ -9,8 +9,7 @@ from tests.observations.test_store import STATIONS
 def test_import_then_daily(tmp_path, capsys):
     (tmp_path / "s.csv").write_text(STATIONS, "utf-8")
     rows = "".join(
-        f"2001A,2026-12-01 {h:02d}:00,{'NA' if h == 3 else 75},80,40,30,10,0.8\n"
-        for h in range(24)
+        f"2001A,2026-12-01 {h:02d}:00,{'NA' if h == 3 else 75},80,40,30,10,0.8\n" for h in range(24)
     )
     (tmp_path / "h.csv").write_text("station_code,time,pm25,pm10,o3,no2,so2,co\n" + rows)
     db = str(tmp_path / "obs.sqlite")
