@@ -237,12 +237,20 @@ class ObservationStore:
                     [{**r, "id": known[r["station_code"]], "updated": now} for r in station_rows],
                 )
                 if values is not None:
-                    _write_blocks(db, "hourly", "station", "hours", values.station, values.hour,
-                                  values.values)  # fmt: skip
+                    _write_blocks(
+                        db, "hourly", "station", "hours", values.station, values.hour, values.values
+                    )
                 if use is not None:
                     meter_ids = self._meter_ids(db, use.keys)
-                    _write_blocks(db, "electricity", "meter", "kwh", meter_ids[use.series],
-                                  use.hour, use.kwh[:, None])  # fmt: skip
+                    _write_blocks(
+                        db,
+                        "electricity",
+                        "meter",
+                        "kwh",
+                        meter_ids[use.series],
+                        use.hour,
+                        use.kwh[:, None],
+                    )
                 summary = ImportSummary(
                     stations=len(station_rows),
                     hourly_rows=len(values) if values is not None else 0,
@@ -280,8 +288,9 @@ class ObservationStore:
 
     @staticmethod
     def _meter_ids(db: sqlite3.Connection, keys: list[tuple[str, str, str]]) -> np.ndarray:
-        db.executemany("INSERT OR IGNORE INTO meters (credit_code, meter_id, line_id) VALUES "
-                       "(?, ?, ?)", keys)  # fmt: skip
+        db.executemany(
+            "INSERT OR IGNORE INTO meters (credit_code, meter_id, line_id) VALUES (?, ?, ?)", keys
+        )
         ids = {
             tuple(r[1:]): r[0]
             for r in db.execute("SELECT id, credit_code, meter_id, line_id FROM meters")
@@ -325,8 +334,9 @@ class ObservationStore:
         ``(station, time, pollutant)`` float32 [µg m⁻³; CO mg m⁻³] in the order of
         ``station_ids`` and :data:`observations.POLLUTANTS`; NaN where invalid or missing.
         """
-        return self._read_blocks("hourly", "station", "hours", first, last, station_ids,
-                                 len(POLLUTANTS))  # fmt: skip
+        return self._read_blocks(
+            "hourly", "station", "hours", first, last, station_ids, len(POLLUTANTS)
+        )
 
     def meters(self, credit_codes: Sequence[str] | None = None) -> dict[str, np.ndarray]:
         """Meters as columns ``id``, ``credit_code``, ``meter_id``, ``line_id`` (by ``id``)."""
@@ -350,8 +360,7 @@ class ObservationStore:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Hourly use of meters from ``first`` 00:00 to ``last`` 23:00 CST: hour stamps
         ``(time,)`` and ``(meter, time)`` float32 [kWh], NaN where no reading."""
-        time, values = self._read_blocks("electricity", "meter", "kwh", first, last,
-                                         meter_ids, 1)  # fmt: skip
+        time, values = self._read_blocks("electricity", "meter", "kwh", first, last, meter_ids, 1)
         return time, values[..., 0]
 
     def _read_blocks(
@@ -416,9 +425,10 @@ class ObservationStore:
                 return None
             ends = []
             for month, pick in ((low, np.min), (high, np.max)):
-                blobs = [r[0] for r in db.execute(
-                    f"SELECT {blob} FROM {table} WHERE month = ?", (month,)
-                )]  # fmt: skip
+                blobs = [
+                    r[0]
+                    for r in db.execute(f"SELECT {blob} FROM {table} WHERE month = ?", (month,))
+                ]
                 data = np.frombuffer(b"".join(blobs), np.float32).reshape(len(blobs), _SLOTS, -1)
                 slots = np.flatnonzero(np.isfinite(data).any(axis=(0, 2)))
                 first_hour = int(_month_start_hour(np.array([month]))[0])
@@ -449,8 +459,10 @@ def _write_blocks(
     if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
         db.execute("CREATE TEMP TABLE IF NOT EXISTS _keys (month INTEGER, series INTEGER)")
         db.execute("DELETE FROM _keys")
-        db.executemany("INSERT INTO _keys VALUES (?, ?)",
-                       zip(block_month.tolist(), block_series.tolist(), strict=True))  # fmt: skip
+        db.executemany(
+            "INSERT INTO _keys VALUES (?, ?)",
+            zip(block_month.tolist(), block_series.tolist(), strict=True),
+        )
         stored = db.execute(
             f"SELECT t.month, t.{key}, t.{blob} FROM {table} t "
             f"JOIN _keys k ON t.month = k.month AND t.{key} = k.series"

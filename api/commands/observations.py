@@ -82,8 +82,9 @@ def run_daily(args: argparse.Namespace) -> int:
     from observations import ObservationStore, city_daily, observed_rows, station_daily
 
     if not args.db.is_file():
-        raise NotFoundError(f"{args.db}: no observation store; create it with `lantian "
-                            "observations import`")  # fmt: skip
+        raise NotFoundError(
+            f"{args.db}: no observation store; create it with `lantian observations import`"
+        )
     store = ObservationStore(args.db)
     compute = station_daily if args.stations else city_daily
     result = compute(store, args.first, args.last, cities=args.city)

@@ -73,16 +73,27 @@ def run(args: argparse.Namespace) -> int:
             from grids import load_regions
 
             names = {r.code: r.name for r in load_regions(args.regions)}
-        pairs = decision_pairs(DecisionStore(args.db), observations, args.first, args.last,
-                               regions=args.region, pre_alert=args.pre_alert)  # fmt: skip
+        pairs = decision_pairs(
+            DecisionStore(args.db),
+            observations,
+            args.first,
+            args.last,
+            regions=args.region,
+            pre_alert=args.pre_alert,
+        )
     else:
         if not args.regions:
             raise PolicyError("--forecast needs --regions (a GeoJSON file or builtin:NAME)")
         threshold = args.ensemble_threshold or decision_defaults().ensemble_threshold
-        pairs, names = forecast_pairs(args.forecast, args.regions, observations,
-                                      regions=args.region, rules=args.rules,
-                                      pre_alert=args.pre_alert,
-                                      ensemble_threshold=threshold)  # fmt: skip
+        pairs, names = forecast_pairs(
+            args.forecast,
+            args.regions,
+            observations,
+            regions=args.region,
+            rules=args.rules,
+            pre_alert=args.pre_alert,
+            ensemble_threshold=threshold,
+        )
     document = verification_document(pairs, args.first, args.last, names)
     if args.chart is not None:
         from api.charts import scores_by_lead_png
@@ -132,8 +143,9 @@ def _table(document: dict) -> str:
     ]
     for name, label in (("pm25", "PM2.5"), ("o3_mda8", "O3 MDA8")):
         e = document["pollutants"][name]
-        lines.append(f"{label}: bias {_cell(e['bias'], 1)}, RMSE {_cell(e['rmse'], 1)} µg/m³ "
-                     f"({e['n']} days)")  # fmt: skip
+        lines.append(
+            f"{label}: bias {_cell(e['bias'], 1)}, RMSE {_cell(e['rmse'], 1)} µg/m³ ({e['n']} days)"
+        )
     lines += ["", f"{'lead':>4} {'pairs':>6}  CSI yellow/orange/red  AQI category accuracy"]
     for d in document["by_lead_day"]:
         csi = "/".join(_cell(d["by_level"][k]["csi"]) for k in ("yellow", "orange", "red"))

@@ -44,8 +44,9 @@ def verification(
     observations = observation_store(service.settings.observations)
     for code in region or []:
         service.region_info(code)  # 404 naming an unknown region
-    pairs = decision_pairs(service.store, observations, first, to, regions=region,
-                           pre_alert=service.settings.pre_alert)  # fmt: skip
+    pairs = decision_pairs(
+        service.store, observations, first, to, regions=region, pre_alert=service.settings.pre_alert
+    )
     names = {r.code: r.name for r in service.regions}
     document = verification_document(pairs, first, to, names)
     if format == "png":

@@ -149,10 +149,15 @@ def decision_side(decisions: Iterable[Mapping[str, Any]]) -> ForecastSide:
         if key not in latest or record["id"] > latest[key]["id"]:
             latest[key] = record
     rows = [
-        {"region": r, "date": d, "lead_day": lead, "level": rec["level"],
-         "rule_set": rec["rule_set"]}
+        {
+            "region": r,
+            "date": d,
+            "lead_day": lead,
+            "level": rec["level"],
+            "rule_set": rec["rule_set"],
+        }
         for (r, d, lead), rec in sorted(latest.items())
-    ]  # fmt: skip
+    ]
     return ForecastSide.from_rows("decisions", rows)
 
 
@@ -192,8 +197,15 @@ def forecast_side(
     day = max(first, day0)
     while day <= last:
         rules = rule_set or rule_set_for(day)
-        levels = forecast_levels(daily, codes, day, rules, mode="natural", pre_alert=pre_alert,
-                                 ensemble_threshold=ensemble_threshold)  # fmt: skip
+        levels = forecast_levels(
+            daily,
+            codes,
+            day,
+            rules,
+            mode="natural",
+            pre_alert=pre_alert,
+            ensemble_threshold=ensemble_threshold,
+        )
         for code in codes:
             values = by_date[code].get(day)
             rows.append(
@@ -307,8 +319,13 @@ def pair_with_observations(
     """
     if observed is None:
         n = len(side)
-        return Pairs(side, np.full(n, -1, np.int8), np.full(n, -1, np.int32),
-                     np.full(n, np.nan), np.full(n, np.nan))  # fmt: skip
+        return Pairs(
+            side,
+            np.full(n, -1, np.int8),
+            np.full(n, -1, np.int32),
+            np.full(n, np.nan),
+            np.full(n, np.nan),
+        )
     data = observed.data
     codes = [str(c) for c in data["region"].values]
     dates = data["date"].values.astype("datetime64[D]")
