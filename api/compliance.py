@@ -78,12 +78,14 @@ def region_compliance(
     parents: Mapping[str, str | None] | None = None,
     catalogue: Catalogue | None = None,
     language: str = "en",
+    unmetered: bool = False,
 ) -> Compliance:
     """The compliance checks of region ``code`` on ``day`` (CST).
 
     The measures in force are those of the plan at the level issued for the day (``level``
     replaces it, for a what-if); the baseline is each line's use in the ``lookback_days``
-    before, on days without an alert issued.
+    before, on days without an alert issued. Lines no meter covers are counted, and listed
+    only with ``unmetered``.
     """
     from registry import RegistryStore, region_plan
 
@@ -144,8 +146,10 @@ def region_compliance(
         meter_ids=names,
         hours=hours,
         language=language,
+        unmetered=unmetered,
     )
     document["level_issued"] = issued
-    order = compliance_order(result, checks, outcome)  # the document's order of the checks
+    # the arrays for charts, in the document's order of the checks
+    order = compliance_order(result, checks, outcome, unmetered=unmetered)
     allowed = outcome.limit_share[:, None] * expected
     return Compliance(document, hours, today[order], expected[order], allowed[order])

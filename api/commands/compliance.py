@@ -58,6 +58,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         help="regional catalogue TOML layered over the packaged one",
     )
+    parser.add_argument(
+        "--unmetered",
+        action="store_true",
+        help="also list the lines under a measure that no meter covers (to inspect on site)",
+    )
     parser.add_argument("--language", choices=("en", "zh"), default="en")
     parser.add_argument("--format", choices=("json", "csv", "table"), default="table")
     parser.add_argument(
@@ -94,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         parents={r.code: r.parent for r in regions},
         catalogue=read_catalogue(args.catalogue),
         language=args.language,
+        unmetered=args.unmetered,
     )
     document = result.document
     if args.chart is not None:

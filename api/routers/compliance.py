@@ -29,6 +29,9 @@ def region_compliance_route(
     stop_share: Annotated[
         float | None, Query(ge=0, le=1, description="flag a stopped line above this share")
     ] = None,
+    unmetered: Annotated[
+        bool, Query(description="also list lines under a measure that no meter covers")
+    ] = False,
     language: Annotated[Literal["en", "zh"], Query()] = "en",
     format: Annotated[
         Literal["json", "csv"], Query(description="json, or csv: the list for inspectors")
@@ -50,6 +53,7 @@ def region_compliance_route(
         parents={r.code: r.parent for r in service.regions},
         catalogue=service.catalogue,
         language=language,
+        unmetered=unmetered,
     )
     if format == "csv":
         import csv

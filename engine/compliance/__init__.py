@@ -22,6 +22,7 @@ from engine.compliance._check import (
     combine_meters,
     compliance_rules,
     expected_use,
+    line_measures,
 )
 from engine.compliance._report import (
     COMPLIANCE_COLUMNS,
@@ -46,4 +47,5 @@ __all__ = [
     "compliance_rows",
     "compliance_rules",
     "expected_use",
+    "line_measures",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "combine_meters",
     "compliance_rules",
     "expected_use",
+    "line_measures",
 ]
 
 KINDS = ("none", "stop", "cap")
@@ -112,8 +113,10 @@ class Checks:
         return int(self.enterprise.size)
 
 
-def _line_measures(result: PlanResult) -> tuple[np.ndarray, np.ndarray]:
-    """Kind (index into KINDS) and allowed share of output [1] of every line of the plan."""
+def line_measures(result: PlanResult) -> tuple[np.ndarray, np.ndarray]:
+    """Kind (index into :data:`KINDS`) and allowed share of normal output [1] of every line of
+    the plan ``(line,)``: stops (also by share of lines) allow 0, output limits and guarantee
+    caps 1 − the fraction removed, lines without a measure 1."""
     action = result.line_action
     stop = (action == OUT_STOP) | (action == OUT_SHARE_STOP)
     cap = (action == OUT_LIMIT) | (action == OUT_CAP)
@@ -143,7 +146,7 @@ def checks_for_plan(
         lines (lines without a measure count 1) [I]. Lines with no meter at all: ``no_meter``.
     """
     reg = result.registry
-    kind, allowed = _line_measures(result)
+    kind, allowed = line_measures(result)
     line_enterprise = reg.line_enterprise()
     by_line: dict[tuple[str, str], list[int]] = {}
     plant: dict[str, list[int]] = {}

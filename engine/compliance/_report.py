@@ -56,8 +56,11 @@ def _measures(result: PlanResult, language: str) -> dict[tuple[str, str], str]:
     return out
 
 
-def compliance_order(result: PlanResult, checks: Checks, outcome: LineCheck) -> np.ndarray:
-    """Order of the checks in a document: flagged first, then by credit code and line id."""
+def compliance_order(
+    result: PlanResult, checks: Checks, outcome: LineCheck, *, unmetered: bool = False
+) -> np.ndarray:
+    """The checks a document lists, in its order: flagged first, then by credit code and line
+    id; lines without any meter only when ``unmetered`` (they are counted either way)."""
     reg = result.registry
     keys = [
         (
@@ -67,7 +70,8 @@ def compliance_order(result: PlanResult, checks: Checks, outcome: LineCheck) -> 
         )
         for k in range(len(checks))
     ]
-    return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
+    listed = [k for k in range(len(keys)) if unmetered or STATUSES[outcome.status[k]] != "no_meter"]
+    return np.array(sorted(listed, key=keys.__getitem__), dtype=np.int64)
 
 
 def compliance_document(
@@ -82,6 +86,7 @@ def compliance_document(
     meter_ids: Sequence[str],
     hours: Sequence[dt.datetime],
     language: str = "en",
+    unmetered: bool = False,
 ) -> dict[str, Any]:
     """The checks of ``region`` on ``day`` as a JSON-ready dict.
 
@@ -95,6 +100,9 @@ def compliance_document(
         Name of every meter position of ``checks.meters``.
     hours : sequence of datetime, (hour,)
         CST start of every hour column of ``outcome.above``.
+    unmetered : bool
+        Also list the lines under a measure that no meter covers (``no_meter``); they are
+        counted in ``summary`` either way.
 
     Returns
     -------
@@ -108,7 +116,7 @@ def compliance_document(
     measures = _measures(result, language)
     k_lang = 0 if language == "en" else 1
     entries: list[dict[str, Any]] = []
-    for k in compliance_order(result, checks, outcome).tolist():
+    for k in compliance_order(result, checks, outcome, unmetered=unmetered).tolist():
         e, i = int(checks.enterprise[k]), int(checks.line[k])
         credit = str(reg.credit_code[e])
         kind = KINDS[int(checks.kind[k])]
@@ -162,8 +170,8 @@ def compliance_document(
             }
         )
     summary = dict.fromkeys(STATUSES, 0)
-    for entry in entries:
-        summary[entry["status"]] += 1
+    for status in outcome.status.tolist():
+        summary[STATUSES[status]] += 1
     return {
         "region": dict(region),
         "date": day.isoformat(),
@@ -175,7 +183,7 @@ def compliance_document(
             "baseline_lookback_days": rules.lookback_days,
             "baseline_min_samples": rules.min_samples,
         },
-        "summary": {"checked": len(entries), **summary},
+        "summary": {"checked": len(checks), **summary},
         "flags": [x for x in entries if x["status"] == "flagged"],
         "checks": entries,
     }

@@ -181,6 +181,14 @@ def test_document_and_inspectors_list():
     assert "1440.0 kWh in 24 h" in stop["evidence"]
     plant = next(c for c in document["checks"] if c["credit_code"] == "CEM-C")
     assert plant["scope"] == "enterprise" and plant["line_id"] is None
+    assert "CEM-X" not in {c["credit_code"] for c in document["checks"]}  # counted, not listed
+    listed = compliance_document(
+        result, checks, outcome, region={"code": "130100", "name": "石家庄市"}, day=DAY,
+        regime="pm25", rules=RULES, meter_ids=list(METERS), hours=hours, unmetered=True,
+    )  # fmt: skip
+    assert listed["checks"][-1]["credit_code"] == "CEM-X"
+    assert listed["checks"][-1]["status"] == "no_meter" and listed["checks"][-1]["meters"] == []
     rows = compliance_rows(document)
+    assert len(rows) == 5
     assert rows[0]["credit_code"] == "CEM-B" and rows[0]["status"] == "flagged"
     assert rows[0]["hours_above"] == 24 and rows[0]["region_code"] == "130100"
