@@ -220,16 +220,19 @@ def baseline_profile(
     n_series, n_hours = use.shape
     if n_hours % 24:
         raise PolicyError(f"the baseline needs whole days of hourly use, got {n_hours} hours")
-    days = use.reshape(n_series, n_hours // 24, 24).astype(np.float64)
-    valid = np.isfinite(days) & ~np.asarray(alert_day, bool)[None, :, None]
-    values = np.where(valid, days, 0.0)
-    weekday = (first_weekday + np.arange(days.shape[1])) % 7
+    days = use.reshape(n_series, n_hours // 24, 24)
+    alert = np.asarray(alert_day, bool)
     sums = np.zeros((n_series, 7, 24))
     counts = np.zeros((n_series, 7, 24))
-    for w in range(7):
-        sel = weekday == w
-        sums[:, w] = values[:, sel].sum(axis=1)
-        counts[:, w] = valid[:, sel].sum(axis=1)
+    # day by day: a month of 100 k lines is 67 M values, too many for whole-array temporaries
+    for d in range(days.shape[1]):
+        if alert[d]:
+            continue
+        w = (first_weekday + d) % 7
+        values = days[:, d, :]
+        valid = np.isfinite(values)
+        sums[:, w] += np.where(valid, values, 0.0)
+        counts[:, w] += valid
     with np.errstate(divide="ignore", invalid="ignore"):
         profile = np.where(counts >= min_samples, sums / counts, np.nan)
         hour_counts = counts.sum(axis=1, keepdims=True)

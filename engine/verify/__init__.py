@@ -29,6 +29,7 @@ from engine.verify._report import (
     pair_rows,
     verification_config,
     verification_document,
+    verification_scores,
 )
 from engine.verify._scores import (
     COUNT_NAMES,
@@ -53,6 +54,7 @@ __all__ = [
     "continuous_sums",
     "contingency",
     "decision_side",
+    "error_sums",
     "errors_from_sums",
     "forecast_side",
     "horizon_days",
@@ -61,9 +63,11 @@ __all__ = [
     "observed_levels",
     "pair_rows",
     "pair_with_observations",
+    "paired_errors",
     "range_hits",
     "skill_scores",
     "trailing_sums",
     "verification_config",
     "verification_document",
+    "verification_scores",
 ]

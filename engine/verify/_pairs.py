@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from engine.cst import CST
 from engine.ensemble import forecast_levels
@@ -331,14 +332,18 @@ def pair_with_observations(
     dates = data["date"].values.astype("datetime64[D]")
     aqi_all, primary_all, pollutants, _ = observed.step_arrays("natural")
     aqi, primary = aqi_all[0], primary_all[0]  # observations are not an ensemble
-    index = {code: i for i, code in enumerate(codes)}
-    row = np.array([index.get(str(r), -1) for r in side.region], np.int64)
-    col = np.searchsorted(dates, side.date) if dates.size else np.zeros(len(side), np.int64)
-    inside = (row >= 0) & (col < dates.size)
+    # one hash look-up per pair (a year of 370 cities × 10 leads is 1.35 M pairs)
+    row = pd.Index(codes, dtype=object).get_indexer(pd.Index(side.region, dtype=object))
+    row = row.astype(np.int64)
+    if dates.size and (np.diff(dates) == np.timedelta64(1, "D")).all():
+        col = (side.date - dates[0]).astype(np.int64)  # consecutive days: arithmetic
+    else:
+        col = np.searchsorted(dates, side.date) if dates.size else np.zeros(len(side), np.int64)
+    inside = (row >= 0) & (col >= 0) & (col < dates.size)
     inside[inside] &= dates[col[inside]] == side.date[inside]
     r, c = row[inside], col[inside]
     level = np.full(len(side), -1, np.int8)
-    for rule_id in dict.fromkeys(side.rule_set.tolist()):
+    for rule_id in pd.unique(side.rule_set):
         table = rule_table(get_rule_set(rule_id), pre_alert=pre_alert)
         levels = observed_levels(aqi, primary, pollutants, table)
         mine = side.rule_set[inside] == rule_id

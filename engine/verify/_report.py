@@ -22,15 +22,14 @@ import numpy as np
 
 from engine.aqi import categories
 from engine.errors import PolicyError
+from engine.kernels.verify import group_tallies
 from engine.levels import LEVELS
 from engine.verify._pairs import Pairs
 from engine.verify._scores import (
     COUNT_NAMES,
-    category_hits,
-    contingency,
-    continuous_sums,
+    category_of,
     errors_from_sums,
-    range_hits,
+    paired_errors,
     skill_scores,
     trailing_sums,
 )
@@ -42,6 +41,7 @@ __all__ = [
     "pair_rows",
     "verification_config",
     "verification_document",
+    "verification_scores",
 ]
 
 _FILE = "engine/data/verification.toml"
@@ -111,28 +111,71 @@ def _by_level(counts: np.ndarray, levels: tuple[str, ...]) -> dict[str, dict[str
     return out
 
 
-def _group_scores(pairs: Pairs, group: np.ndarray, n_groups: int, config: VerificationConfig):
-    """Counts and sums of every group (−1: left out) for levels, AQI and pollutants."""
+@dataclasses.dataclass(frozen=True)
+class _PerPair:
+    """What every grouping of the pairs counts, computed once per verification: levels,
+    categories of the forecast AQI, its range and the observed AQI, and the errors of AQI,
+    PM2.5 and O3 MDA8 (pair, 3) (NaN unknown)."""
+
+    level: np.ndarray
+    level_observed: np.ndarray
+    thresholds: np.ndarray
+    category_forecast: np.ndarray
+    category_observed: np.ndarray
+    range_low: np.ndarray
+    range_high: np.ndarray
+    errors: np.ndarray
+
+
+_ERRORS = ("aqi", "pm25", "o3_mda8")
+
+
+def _per_pair(pairs: Pairs, config: VerificationConfig) -> _PerPair:
     side = pairs.side
-    thresholds = np.array([LEVELS.index(level) for level in config.levels])
-    counts = contingency(side.level, pairs.level_observed, thresholds, group, n_groups)
     uppers = _uppers()
-    hit, counted = category_hits(side.aqi, pairs.aqi_observed, uppers)
-    in_range, range_counted = range_hits(side.aqi, pairs.aqi_observed, uppers, config.half_width)
-    keep = group >= 0
+    errors = np.empty((len(side), len(_ERRORS)))
+    for q, (f, o) in enumerate(
+        [
+            (side.aqi, pairs.aqi_observed),
+            (side.pm25, pairs.pm25_observed),
+            (side.o3_mda8, pairs.o3_mda8_observed),
+        ]
+    ):
+        error, valid = paired_errors(f, o)
+        errors[:, q] = np.where(valid, error, np.nan)
+    return _PerPair(
+        level=side.level,
+        level_observed=pairs.level_observed,
+        thresholds=np.array([LEVELS.index(level) for level in config.levels]),
+        category_forecast=category_of(side.aqi, uppers),
+        category_observed=category_of(pairs.aqi_observed, uppers),
+        range_low=category_of(
+            np.where(side.aqi >= 0, np.maximum(side.aqi - config.half_width, 0), -1), uppers
+        ),
+        range_high=category_of(np.where(side.aqi >= 0, side.aqi + config.half_width, -1), uppers),
+        errors=errors,
+    )
 
-    def tally(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(group[keep & mask], minlength=n_groups).astype(np.float64)
 
-    return {
-        "levels": counts,
-        "category": np.stack([tally(hit), tally(counted)], axis=-1),
-        "range": np.stack([tally(in_range), tally(range_counted)], axis=-1),
-        "aqi": continuous_sums(side.aqi, pairs.aqi_observed, group, n_groups),
-        "pm25": continuous_sums(side.pm25, pairs.pm25_observed, group, n_groups),
-        "o3_mda8": continuous_sums(side.o3_mda8, pairs.o3_mda8_observed, group, n_groups),
-        "pairs": np.bincount(group[keep], minlength=n_groups),
-    }
+def _group_scores(per: _PerPair, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """Counts and sums of every group (−1: left out) for levels, AQI and pollutants, in one
+    pass of :func:`engine.kernels.verify.group_tallies`."""
+    counts, category, ranges, sums, pairs = group_tallies(
+        group,
+        n_groups,
+        per.level,
+        per.level_observed,
+        per.thresholds,
+        per.category_forecast,
+        per.category_observed,
+        per.range_low,
+        per.range_high,
+        per.errors,
+    )
+    out = {"levels": counts, "category": category, "range": ranges, "pairs": pairs}
+    for q, name in enumerate(_ERRORS):
+        out[name] = sums[:, q]
+    return out
 
 
 def _share(pair: np.ndarray) -> float | None:
@@ -165,20 +208,24 @@ def _summary(sums: dict[str, np.ndarray], g: int, config: VerificationConfig) ->
 def lead_day_scores(pairs: Pairs, config: VerificationConfig | None = None) -> list[dict]:
     """Scores of the verified pairs for each lead day (as in ``by_lead_day``), lead order."""
     config = config or verification_config()
+    return _lead_scores(pairs, _per_pair(pairs, config), config)
+
+
+def _lead_scores(pairs: Pairs, per: _PerPair, config: VerificationConfig) -> list[dict]:
     verified = pairs.verified
     leads = np.unique(pairs.side.lead_day[verified])
     group = np.where(verified, np.searchsorted(leads, pairs.side.lead_day), -1)
-    sums = _group_scores(pairs, group, leads.size, config)
+    sums = _group_scores(per, group, leads.size)
     return [{"lead_day": int(lead), **_summary(sums, k, config)} for k, lead in enumerate(leads)]
 
 
 def _rolling(
-    pairs: Pairs, first: dt.date, last: dt.date, config: VerificationConfig
+    pairs: Pairs, per: _PerPair, first: dt.date, last: dt.date, config: VerificationConfig
 ) -> dict[str, list[dict[str, Any]]]:
     n_days = (last - first).days + 1
     day = (pairs.side.date - np.datetime64(first, "D")).astype(np.int64)
     group = np.where(pairs.verified, day, -1)
-    sums = _group_scores(pairs, group, n_days, config)
+    sums = _group_scores(per, group, n_days)
     out: dict[str, list[dict[str, Any]]] = {}
     for window in config.windows:
         counts = trailing_sums(sums["levels"], window)
@@ -205,6 +252,41 @@ def _rolling(
     return out
 
 
+def verification_scores(
+    pairs: Pairs,
+    first: dt.date,
+    last: dt.date,
+    *,
+    config: VerificationConfig | None = None,
+) -> dict[str, Any]:
+    """Every score of the pairs dated ``first`` … ``last`` (CST): the document of
+    :func:`verification_document` without its per-day ``regions`` listing."""
+    config = config or verification_config()
+    if last < first:
+        raise PolicyError(f"the period ends ({last}) before it starts ({first})")
+    inside = (pairs.side.date >= np.datetime64(first, "D")) & (
+        pairs.side.date <= np.datetime64(last, "D")
+    )
+    pairs = pairs.select(inside)
+    verified = pairs.verified
+    per = _per_pair(pairs, config)
+    summary = _summary(_group_scores(per, np.where(verified, 0, -1), 1), 0, config)
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "source": pairs.side.source,
+        "by_level": summary["by_level"],
+        "aqi": summary["aqi"],
+        "pairs": summary["pairs"],
+        "left_out": int((~verified).sum()),
+        "category_range_accuracy": summary["category_range_accuracy"],
+        "category_range_half_width": config.half_width,
+        "pollutants": summary["pollutants"],
+        "by_lead_day": _lead_scores(pairs, per, config),
+        "rolling": _rolling(pairs, per, first, last, config),
+    }
+
+
 def verification_document(
     pairs: Pairs,
     first: dt.date,
@@ -223,33 +305,22 @@ def verification_document(
         The period (target dates of the forecasts).
     names : mapping code → name, optional
         Region names (default: the code).
+
+    Returns
+    -------
+    dict
+        The contract's keys first (``from``, ``to``, ``source``, ``by_level``, ``aqi``,
+        ``regions``), then the rest of :func:`verification_scores`.
     """
-    config = config or verification_config()
-    if last < first:
-        raise PolicyError(f"the period ends ({last}) before it starts ({first})")
-    names = names or {}
+    scores = verification_scores(pairs, first, last, config=config)
     inside = (pairs.side.date >= np.datetime64(first, "D")) & (
         pairs.side.date <= np.datetime64(last, "D")
     )
-    pairs = pairs.select(inside)
-    verified = pairs.verified
-    group = np.where(verified, 0, -1)
-    summary = _summary(_group_scores(pairs, group, 1, config), 0, config)
-    document: dict[str, Any] = {
-        "from": first.isoformat(),
-        "to": last.isoformat(),
-        "source": pairs.side.source,
-        "by_level": summary["by_level"],
-        "aqi": summary["aqi"],
-        "regions": _regions(pairs.select(verified), names),
-        "pairs": summary["pairs"],
-        "left_out": int((~verified).sum()),
-        "category_range_accuracy": summary["category_range_accuracy"],
-        "category_range_half_width": config.half_width,
-        "pollutants": summary["pollutants"],
-        "by_lead_day": lead_day_scores(pairs, config),
-        "rolling": _rolling(pairs, first, last, config),
-    }
+    listed = pairs.select(inside & pairs.verified)
+    head = ("from", "to", "source", "by_level", "aqi")
+    document = {key: scores[key] for key in head}
+    document["regions"] = _regions(listed, names or {})
+    document |= {key: value for key, value in scores.items() if key not in head}
     return document
 
 

@@ -22,7 +22,9 @@ __all__ = [
     "category_of",
     "continuous_sums",
     "contingency",
+    "error_sums",
     "errors_from_sums",
+    "paired_errors",
     "range_hits",
     "skill_scores",
     "trailing_sums",
@@ -60,11 +62,14 @@ def contingency(
     forecast = np.asarray(forecast)
     observed = np.asarray(observed)
     group = np.zeros(forecast.shape, np.int64) if group is None else np.asarray(group, np.int64)
-    keep = group >= 0
-    # one bincount over (group, forecast level, observed level): then each event sums cells
+    keep = (group >= 0) & (forecast >= 0) & (observed >= 0)
+    # one bincount over (group, forecast level, observed level): then each event sums cells;
+    # pairs left out go to one extra cell, dropped (cheaper than compressing every array)
     n_levels = int(max(forecast.max(initial=0), observed.max(initial=0), *thresholds)) + 1
-    cell = (group[keep] * n_levels + forecast[keep]) * n_levels + observed[keep]
-    table = np.bincount(cell, minlength=n_groups * n_levels * n_levels)
+    n_cells = n_groups * n_levels * n_levels
+    cell = (group * n_levels + forecast) * n_levels + observed
+    cell = np.where(keep, cell, n_cells)
+    table = np.bincount(cell, minlength=n_cells + 1)[:n_cells]
     table = table.reshape(n_groups, n_levels, n_levels)
     out = np.empty((n_groups, len(thresholds), 4), np.int64)
     for k, level in enumerate(np.asarray(thresholds).tolist()):
@@ -89,16 +94,11 @@ def skill_scores(counts: NDArray[np.number]) -> dict[str, NDArray[np.float64]]:
     return {"pod": pod, "far": far, "csi": csi, "hss": hss}
 
 
-def continuous_sums(
-    forecast: NDArray[np.floating],
-    observed: NDArray[np.floating],
-    group: NDArray[np.integer] | None = None,
-    n_groups: int = 1,
-) -> NDArray[np.float64]:
-    """Sums for bias and RMSE per group: ``(group, 3)`` = count, Σ(f − o), Σ(f − o)².
-
-    Pairs where either value is NaN (or, for integer AQI, negative) are left out.
-    """
+def paired_errors(
+    forecast: NDArray[np.number], observed: NDArray[np.number]
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Forecast − observed of each pair, and whether both are known (not NaN; for integer AQI
+    not negative)."""
     f = np.asarray(forecast, np.float64)
     o = np.asarray(observed, np.float64)
     valid = np.isfinite(f) & np.isfinite(o)
@@ -106,18 +106,40 @@ def continuous_sums(
         valid &= f >= 0
     if np.issubdtype(np.asarray(observed).dtype, np.integer):
         valid &= o >= 0
-    group = np.zeros(f.shape, np.int64) if group is None else np.asarray(group, np.int64)
-    valid &= group >= 0
-    g = group[valid]
-    error = f[valid] - o[valid]
+    return np.where(valid, f - o, 0.0), valid
+
+
+def error_sums(
+    error: NDArray[np.floating],
+    valid: NDArray[np.bool_],
+    group: NDArray[np.integer] | None = None,
+    n_groups: int = 1,
+) -> NDArray[np.float64]:
+    """``(group, 3)``: count, Σ error, Σ error² of the valid pairs of each group (−1 left out)."""
+    group = np.zeros(error.shape, np.int64) if group is None else np.asarray(group, np.int64)
+    g = np.where(valid & (group >= 0), group, n_groups)  # left out: an extra bin, dropped
+    e = np.where(valid, error, 0.0)
     return np.stack(
         [
-            np.bincount(g, minlength=n_groups).astype(np.float64),
-            np.bincount(g, error, minlength=n_groups),
-            np.bincount(g, error * error, minlength=n_groups),
+            np.bincount(g, minlength=n_groups + 1)[:n_groups].astype(np.float64),
+            np.bincount(g, e, minlength=n_groups + 1)[:n_groups],
+            np.bincount(g, e * e, minlength=n_groups + 1)[:n_groups],
         ],
         axis=-1,
     )
+
+
+def continuous_sums(
+    forecast: NDArray[np.number],
+    observed: NDArray[np.number],
+    group: NDArray[np.integer] | None = None,
+    n_groups: int = 1,
+) -> NDArray[np.float64]:
+    """Sums for bias and RMSE per group: ``(group, 3)`` = count, Σ(f − o), Σ(f − o)².
+
+    Pairs where either value is NaN (or, for integer AQI, negative) are left out.
+    """
+    return error_sums(*paired_errors(forecast, observed), group, n_groups)
 
 
 def errors_from_sums(sums: NDArray[np.floating]) -> dict[str, NDArray[np.float64]]:

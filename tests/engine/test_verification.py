@@ -195,3 +195,11 @@ def test_scores_by_lead_day_and_continuous_errors():
     assert by_lead[1]["pairs"] == 2 and by_lead[1]["aqi"]["bias"] == 0.0
     assert by_lead[2]["aqi"]["rmse"] == 0.0
     assert document["pollutants"]["pm25"] == {"bias": None, "rmse": None, "n": 0}
+
+
+def test_nothing_to_verify():
+    pairs = pair_with_observations(decision_side([]), None)
+    document = verification_document(pairs, START, START + dt.timedelta(days=9))
+    assert document["pairs"] == 0 and document["left_out"] == 0 and document["regions"] == []
+    assert document["by_level"]["red"]["hits"] == 0 and document["by_level"]["red"]["pod"] is None
+    assert document["by_lead_day"] == [] and document["rolling"]["30"] == []
