@@ -26,7 +26,7 @@ run: setup
 		--db $(DEMO)/decisions.sqlite --registry $(DEMO)/registry.sqlite \
 		--host $(HOST) --port $(PORT)
 
-CODE = engine grids forecasts registry api tests benchmarks
+CODE = engine grids forecasts registry observations api tests benchmarks
 
 test: lint
 	$(BIN)/python -m pytest -q

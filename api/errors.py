@@ -25,6 +25,7 @@ from engine.errors import (
     ForecastError,
     LantianError,
     NotFoundError,
+    ObservationError,
     PolicyError,
     RegionError,
     RegistryError,
@@ -52,6 +53,7 @@ STATUS: list[tuple[type[LantianError], int]] = [
     (ConflictError, 409),
     (DataCoverageError, 422),
     (RegistryError, 422),
+    (ObservationError, 422),
     (PolicyError, 422),
     (RegionError, 422),
     (ForecastError, 503),  # the served forecast itself is unusable: the service cannot answer

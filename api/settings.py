@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     """SQLite file of the decision store; created if absent."""
     registry: Path = Path("data/demo/registry.sqlite")
     """SQLite file of the enterprise registry (see ``lantian registry import``)."""
+    observations: Path = Path("data/demo/observations.sqlite")
+    """SQLite file of station observations and electricity use (``lantian observations
+    import``), read by verification and compliance."""
     catalogue: list[Path] = []
     """Regional measure catalogues (TOML) layered, in order, over the packaged one."""
     host: str = "127.0.0.1"

@@ -11,6 +11,7 @@ __all__ = [
     "ForecastError",
     "LantianError",
     "NotFoundError",
+    "ObservationError",
     "PolicyError",
     "RegionError",
     "RegistryError",
@@ -35,6 +36,10 @@ class RegistryError(LantianError, ValueError):
 
 class PolicyError(LantianError, ValueError):
     """A policy data file (AQI standard, rule set, catalogue) is unknown or malformed."""
+
+
+class ObservationError(LantianError, ValueError):
+    """Observation input (station list, hourly values, electricity use) is invalid."""
 
 
 class DataCoverageError(LantianError, ValueError):
