@@ -24,7 +24,7 @@ run: setup
 	$(BIN)/lantian demo-data $(DEMO) --if-stale
 	$(BIN)/lantian serve --forecast $(DEMO)/forecast.nc --regions $(DEMO)/regions.geojson \
 		--db $(DEMO)/decisions.sqlite --registry $(DEMO)/registry.sqlite \
-		--host $(HOST) --port $(PORT)
+		--observations $(DEMO)/observations.sqlite --host $(HOST) --port $(PORT)
 
 CODE = engine grids forecasts registry observations api tests benchmarks
 

@@ -3,7 +3,7 @@ its days, and electricity use of monitored firms with a few that do not comply.
 
 :func:`write_loop_data` is the one call ``lantian demo-data`` makes after writing the forecast,
 the regions and the registry. It lives in :mod:`api` because it ties every package together:
-the service issues the decisions (recorded in the decision store as ``GET …/response`` does),
+the service issues the decisions (recorded in the decision store as ``POST /v1/decisions`` does),
 the registry gives each firm's measures at those levels, :mod:`observations.synthetic` makes up
 the data and :class:`observations.ObservationStore` imports them.
 """
@@ -36,7 +36,7 @@ def write_loop_data(directory: str | Path, *, seed: int = 20261130) -> list[str]
     Needs ``DIR/forecast.nc``, ``DIR/regions.geojson`` and ``DIR/registry.sqlite`` (written by
     ``lantian demo-data`` before). Returns one line per file written, for the command to print.
     """
-    from api.service import Service
+    from api.service import IssueItem, Service
     from api.settings import Settings
     from engine.regional import covered_dates
     from observations import ObservationStore
@@ -65,8 +65,10 @@ def write_loop_data(directory: str | Path, *, seed: int = 20261130) -> list[str]
     days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
     levels: dict[str, list[str]] = {r.code: [] for r in service.regions}
     for day in days:  # one day after the other, as an alert centre would: episodes follow
-        for response in service.responses(None, day):
-            levels[response.region.code].append(response.level)
+        items = [IssueItem(region.code, day) for region in service.regions]
+        decisions, _ = service.issue(items, issued_by="demo")
+        for decision in decisions:
+            levels[decision["region"]].append(decision["level"])
 
     folder = directory / "observations"
     folder.mkdir(parents=True, exist_ok=True)

@@ -48,7 +48,10 @@ def run(args: argparse.Namespace) -> int:
     directory: Path = args.directory
     forecast_path = directory / "forecast.nc"
     regions_path = directory / "regions.geojson"
-    have_all = regions_path.is_file() and (directory / "registry.sqlite").is_file()
+    have_all = all(
+        (directory / name).is_file()
+        for name in ("regions.geojson", "registry.sqlite", "observations.sqlite")
+    )
     if args.if_stale and _covers_tomorrow(forecast_path) and have_all:
         print(f"demo data in {directory} still covers tomorrow; kept")
         return 0
@@ -69,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
 
     _, counts = import_synthetic(directory, regions_path, seed=args.seed)
     print(f"wrote {directory / 'registry.sqlite'} ({counts.enterprises} synthetic enterprises)")
+    from api.demo_loop import write_loop_data  # observations, decisions, electricity use
+
+    for line in write_loop_data(directory, seed=args.seed):
+        print(line)
     return 0
 
 

@@ -25,6 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--db", type=Path, default=defaults.db, help="decision store (SQLite)")
     parser.add_argument("--registry", type=Path, default=defaults.registry)
     parser.add_argument(
+        "--observations",
+        type=Path,
+        default=defaults.observations,
+        help="station observations and electricity use (SQLite; lantian observations import)",
+    )
+    parser.add_argument(
         "--catalogue",
         type=Path,
         action="append",
@@ -90,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             regions=args.regions,
             db=args.db,
             registry=args.registry,
+            observations=args.observations,
             catalogue=args.catalogue,
             host=args.host,
             port=args.port,
