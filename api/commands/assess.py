@@ -19,9 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "For each city with stations: heavy-pollution days (AQI > 200), good days (AQI <= "
             "100) and days with O3 as a primary pollutant in the season (autumn_winter: "
             "October of YEAR to March; ozone: May to September; year), their change against the "
-            "same season of --base-year (default the year before) and the -25 %% target; with "
+            "same season of --base-year (default the year before) and the -25 % target; with "
             "--registry, the VOC emission of the key industries against --registry-base and "
-            "the -10 %% target."
+            "the -10 % target."
         ),
     )
     parser.add_argument("--observations", type=Path, required=True, help="observation SQLite")
