@@ -39,6 +39,9 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
             "Heavy-pollution response levels for regions, from gridded PM2.5/O3 forecasts, "
             "under the AQI standard and alert rule set in force on each date."
         ),
+        # Served from local assets by api/routers/dashboard.py (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.service = service or Service.load(settings)
