@@ -219,6 +219,8 @@ def write_notice(response: Response, plan: Mapping[str, Any] | None = None) -> N
         end = last if last is not None else first
         days = response.days[first : end + 1] if response.days else ()
         last_day = _date(days[-1].date, True) if days else _date(response.date, True)
+        if open_end and response.days:  # the forecast ends before the alert would lift
+            last_day = _date(response.days[-1].date, True)
         fields = {
             "region": region,
             "first_day": _date(response.date, True),
