@@ -7,7 +7,11 @@
 * ``GET /docs``, ``GET /redoc`` — Swagger UI and ReDoc served from ``/web/vendor/``.
 
 Only ``/``, ``/web/…``, ``/docs…``, ``/redoc`` and ``/v1/map/…`` are defined here, so nothing
-shadows another router's ``/v1/...`` path.
+shadows another router's ``/v1/...`` path. The page, its assets and the docs pages are plain
+Starlette routes (``router.add_route``): dependencies installed on the whole application (an
+API-key check for reads) do not apply to them, so a deployment that requires keys still serves
+the page, which then asks for a key (as ``/openapi.json`` is served). The map endpoints are
+ordinary API routes and need a key wherever reads do.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from api.deps import ServiceDep
@@ -121,16 +125,21 @@ def _page(request: Request, path: str, policy: str) -> Response:
     return _send(request, asset.raw, asset.gzipped, asset.media_type, asset.etag, headers)
 
 
-@router.get("/", include_in_schema=False, response_class=HTMLResponse)
 def dashboard(request: Request) -> Response:
     """The dashboard: a map of levels, a region's chart, reasons, episodes and plan."""
     return _page(request, "index.html", PAGE_POLICY)
 
 
-@router.get("/web/{path:path}", include_in_schema=False)
-def web_asset(request: Request, path: str) -> Response:
+def web_asset(request: Request) -> Response:
     """A file of ``api/web`` (scripts, styles, vendored docs assets and their licences)."""
-    return _page(request, path, PAGE_POLICY)
+    try:
+        return _page(request, request.path_params["path"], PAGE_POLICY)
+    except NotFoundError as error:  # 404 naming the file, whatever handlers the app has
+        return JSONResponse({"detail": str(error)}, status_code=404)
+
+
+router.add_route("/", dashboard, methods=["GET", "HEAD"], include_in_schema=False)
+router.add_route("/web/{path:path}", web_asset, methods=["GET", "HEAD"], include_in_schema=False)
 
 
 class LevelStyle(BaseModel):
@@ -211,7 +220,6 @@ def map_regions(request: Request, service: ServiceDep) -> Response:
     return _send(request, payload.raw, payload.gzipped, "application/geo+json", payload.etag, None)
 
 
-@router.get("/docs", include_in_schema=False)
 def swagger_ui(request: Request) -> Response:
     """Swagger UI from the vendored swagger-ui-dist (no CDN)."""
     app = request.app
@@ -228,12 +236,10 @@ def swagger_ui(request: Request) -> Response:
     return page
 
 
-@router.get("/docs/oauth2-redirect", include_in_schema=False)
-def swagger_ui_redirect() -> Response:
+def swagger_ui_redirect(request: Request) -> Response:
     return get_swagger_ui_oauth2_redirect_html()
 
 
-@router.get("/redoc", include_in_schema=False)
 def redoc(request: Request) -> Response:
     """ReDoc from the vendored redoc bundle (no CDN, no web fonts)."""
     app = request.app
@@ -246,3 +252,8 @@ def redoc(request: Request) -> Response:
     )
     page.headers["Content-Security-Policy"] = DOCS_POLICY
     return page
+
+
+router.add_route("/docs", swagger_ui, methods=["GET", "HEAD"], include_in_schema=False)
+router.add_route("/docs/oauth2-redirect", swagger_ui_redirect, include_in_schema=False)
+router.add_route("/redoc", redoc, methods=["GET", "HEAD"], include_in_schema=False)

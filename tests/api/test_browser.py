@@ -352,3 +352,67 @@ def test_api_docs_render_from_local_assets(browser, site):
     assert elsewhere in ([], [REDOC_LOGO])
     for entry in errors(browser):
         assert REDOC_LOGO in entry["message"] and "Content Security Policy" in entry["message"]
+
+
+@pytest.fixture(scope="module")
+def keyed_site(tmp_path_factory):
+    """The same page on a service whose reads need ``Bearer secret-key`` (an in-process
+    uvicorn on a free port; /v1/... refuses anonymous reads with 401, as a keyed deployment)."""
+    _require_browser()
+    import threading
+
+    import uvicorn
+    from starlette.middleware.base import BaseHTTPMiddleware
+    from starlette.responses import JSONResponse
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    directory = tmp_path_factory.mktemp("keyed")
+    nc, geojson = handmade.write(
+        directory, handmade.forecast(WEST_PM25, east_pm25_days=EAST_PM25), split=True
+    )
+    app = create_app(Settings(forecast=nc, regions=str(geojson), db=directory / "decisions.sqlite"))
+
+    async def need_key(request, call_next):
+        anonymous = request.headers.get("authorization") != "Bearer secret-key"
+        if request.url.path.startswith("/v1/") and anonymous:
+            return JSONResponse({"detail": "this service requires an API key"}, status_code=401)
+        return await call_next(request)
+
+    app.add_middleware(BaseHTTPMiddleware, dispatch=need_key)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_page_asks_for_a_key_where_reads_need_one_and_keeps_it_for_the_session(keyed_site):
+    from selenium.webdriver.common.by import By
+
+    driver = new_driver()
+    try:
+        driver.get(f"{keyed_site}/?date=2026-12-01&lang=en")
+        wait_for(
+            driver, lambda d: d.execute_script("return document.getElementById('key-dialog').open")
+        )
+        shot(driver, "key-dialog")
+        driver.find_element(By.ID, "key-input").send_keys("secret-key")
+        driver.find_element(By.CSS_SELECTOR, "#key-form button[type=submit]").click()
+        wait_for(driver, lambda d: d.execute_script("return document.body.dataset.ready") == "true")
+        assert set(shapes(driver)) == {WEST, EAST}
+        assert driver.execute_script("return sessionStorage.getItem('lantian-key')") == "secret-key"
+        refused = errors(driver)
+        assert refused and all("401" in e["message"] for e in refused)
+        driver.refresh()  # the same session: no question asked again
+        wait_for(driver, lambda d: d.execute_script("return document.body.dataset.ready") == "true")
+        assert not driver.execute_script("return document.getElementById('key-dialog').open")
+        assert errors(driver) == []
+    finally:
+        driver.quit()

@@ -11,10 +11,12 @@ from importlib import resources
 
 import pytest
 import shapely
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.mapdata import display_data, geometry_document
+from api.routers import dashboard
 from api.settings import Settings
 from engine.aqi import categories
 from grids import load_regions
@@ -162,3 +164,21 @@ def test_every_vendored_file_is_recorded_with_its_licence():
 def test_health_covers_the_demo_day(client):
     body = client.get("/v1/health").json()
     assert body["first_date"] == DEMO_DATE.isoformat()
+
+
+def test_page_and_docs_need_no_key_where_reads_do(client):
+    """A deployment that checks keys with an application-wide dependency still serves the
+    page, its assets and the docs (plain routes), while the map data needs the key."""
+
+    def reads_need_key(request: Request) -> None:
+        if request.headers.get("authorization") != "Bearer k1":
+            raise HTTPException(401, "send Bearer <key>", headers={"WWW-Authenticate": "Bearer"})
+
+    app = FastAPI(dependencies=[Depends(reads_need_key)], docs_url=None, redoc_url=None)
+    app.state.service = client.app.state.service
+    app.include_router(dashboard.router)
+    with TestClient(app) as keyed:
+        for path in ("/", "/web/app.js", "/docs", "/redoc"):
+            assert keyed.get(path).status_code == 200, path
+        assert keyed.get("/v1/map/legend").status_code == 401
+        assert keyed.get("/v1/map/regions", headers={"Authorization": "Bearer k1"}).is_success
