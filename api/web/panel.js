@@ -106,7 +106,7 @@ export class Panel {
       items.length ? h("ul", { lang: language }, items.map((x) => h("li", {}, x))) : h("p", {}, t("no_reasons"));
     const regime = { pm25: t("regime_pm25"), o3: t("regime_o3"), none: t("regime_none") }[r.regime] ?? r.regime;
     const notice = `/v1/regions/${encodeURIComponent(r.region.code)}/notice?date=${r.date}&format=html`;
-    this.body.replaceChildren(
+    const nodes = [
       h("figure", {}, dayChart(r.days, legend.categories, legend.thresholds, r.date), h("figcaption", {}, t("chart_title"))),
       table(
         [t("date"), t("aqi"), t("category"), `${t("pm25")} (${t("ugm3")})`, `${t("o3")} (${t("ugm3")})`, t("primary")],
@@ -128,6 +128,34 @@ export class Panel {
       h("h3", {}, t("reasons_other")),
       reasonList(second, lang() === "zh" ? "en" : "zh-CN"),
       h("p", {}, h("a", { href: notice, target: "_blank", rel: "noopener" }, t("notice"))),
+    ];
+    this.body.replaceChildren(...nodes.filter((node) => node !== null));
+    this.planBrief(r.region.code);
+  }
+
+  planKey(code) {
+    return [`plan:${code}:${this.ctx.day()}`, () => getJSON(`/v1/regions/${encodeURIComponent(code)}/plan`, { date: this.ctx.day() })];
+  }
+
+  // A line of the plan under the chart: firms acting, ratios against the target, shortfall.
+  async planBrief(code) {
+    const brief = h("section", { class: "plan-brief" }, h("h3", {}, t("tab_plan")), h("p", { class: "muted" }, t("loading")));
+    this.body.append(brief);
+    const plan = await this.fetchOnce(...this.planKey(code));
+    if (this.tab !== "overview" || this.code !== code) return;
+    if (plan.error) {
+      brief.replaceChildren(h("h3", {}, t("tab_plan")), h("p", { class: "warning" }, `${t("error")}: ${plan.error.message}`));
+      return;
+    }
+    const acting = plan.enterprises.filter((e) => e.measures.length).length;
+    const ratios = SPECIES.map(([key, label]) => `${label} ${percent(plan.achieved_ratio[key])}`).join(" · ");
+    const more = h("button", { type: "button", class: "link" }, t("plan_details"));
+    more.addEventListener("click", () => this.show("plan"));
+    brief.replaceChildren(
+      h("h3", {}, t("tab_plan")),
+      h("p", { "data-firms": acting }, `${acting} ${t("firms_acting")} · ${t("achieved")}: ${ratios}` +
+        (plan.required_ratio === null ? "" : ` (${t("required")} ${percent(plan.required_ratio)})`) +
+        (plan.shortfall_proposals.length ? ` · ${t("proposals")}: ${plan.shortfall_proposals.length}` : ""), " ", more),
     );
   }
 
@@ -164,8 +192,7 @@ export class Panel {
 
   plan() {
     const code = this.code;
-    const day = this.ctx.day();
-    this.loading("plan", `plan:${code}:${day}`, () => getJSON(`/v1/regions/${encodeURIComponent(code)}/plan`, { date: day }), (plan) => {
+    this.loading("plan", ...this.planKey(code), (plan) => {
       const grades = new Map();
       for (const firm of plan.enterprises) {
         const row = grades.get(firm.grade) ?? { firms: 0, measures: 0 };

@@ -286,9 +286,15 @@ def test_plan_episodes_and_waiting_tabs(browser, site):
             d.execute_script("return document.getElementById('panel').dataset.region") == WEST
         ),
     )
+    plan = httpx.get(f"{site}/v1/regions/{WEST}/plan", params={"date": "2026-12-01"}).json()
+    # the overview already summarises the plan under the chart
+    brief = wait_for(
+        browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".plan-brief [data-firms]")
+    )
+    acting = sum(1 for e in plan["enterprises"] if e["measures"])
+    assert brief[0].get_attribute("data-firms") == str(acting)
     browser.find_element(By.CSS_SELECTOR, '[data-tab="plan"]').click()
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "table.reductions"))
-    plan = httpx.get(f"{site}/v1/regions/{WEST}/plan", params={"date": "2026-12-01"}).json()
     firms = browser.execute_script(
         "return [...document.querySelectorAll('table.grades tbody tr')]"
         ".reduce((n, r) => n + Number(r.cells[1].textContent), 0)"
