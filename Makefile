@@ -8,7 +8,7 @@ PORT   ?= 8000
 DEMO   ?= data/demo
 BIN     = $(VENV)/bin
 
-.PHONY: run test lint bench setup clean
+.PHONY: run test lint bench setup clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,23 @@ run: setup
 
 CODE = engine grids forecasts registry observations api tests benchmarks
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest -q
+
+# Headless Chromium, its driver and a CJK font for the browser tests of the page at /
+# (tests/api/test_browser.py). Installed from Debian when missing, as root or under CI;
+# otherwise one line, and those tests skip with the reason (in CI they fail instead).
+BROWSER_DEBS = chromium chromium-driver fonts-wqy-microhei
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_DEBS); \
+	elif [ -n "$$CI" ] && command -v sudo >/dev/null 2>&1; then \
+		sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_DEBS); \
+	else \
+		echo "make browser: chromium/chromedriver missing and not root: the browser tests will skip (install: apt-get install $(BROWSER_DEBS))"; \
+	fi
 
 lint: setup
 	$(BIN)/ruff check $(CODE)
@@ -41,4 +56,4 @@ bench: setup
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache test-artifacts

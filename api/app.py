@@ -47,6 +47,9 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         ),
         dependencies=[Depends(authenticate)],
         responses=ERROR_RESPONSES,
+        # Served from local assets by api/routers/dashboard.py (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.service = service or Service.load(settings)
