@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response as HTTPResponse
 
 from api.deps import ServiceDep
+from api.formats import region_geometries, render_levels
 from api.schemas import AllResponses, Code, IsoDate, Response
 from engine.cst import tomorrow_cst
 
@@ -33,8 +34,32 @@ def _default_day(day: dt.date | None) -> dt.date:
     return day if day is not None else tomorrow_cst()
 
 
+FormatQuery = Annotated[
+    Literal["json", "csv", "geojson", "netcdf", "parquet"],
+    Query(
+        description="json (default), csv (UTF-8 with a BOM), geojson (region polygons with "
+        "the level), netcdf (CF, regional daily values on (region, date)) or parquet",
+    ),
+]
+
+
 def _json(body: bytes) -> HTTPResponse:
     return HTTPResponse(content=body, media_type="application/json")
+
+
+def _rendered(service: ServiceDep, responses: list, fmt: str, name: str) -> HTTPResponse:
+    """The responses as a file in ``fmt`` (the serialisers of ``lantian levels --format``)."""
+    records = [
+        Response.model_validate(r, from_attributes=True).model_dump(mode="json") for r in responses
+    ]
+    geometries = region_geometries(service.regions) if fmt == "geojson" else None
+    rendered = render_levels(records, fmt, geometries=geometries)
+    disposition = f'attachment; filename="{name}{rendered.suffix}"'
+    return HTTPResponse(
+        content=rendered.content,
+        media_type=rendered.media_type,
+        headers={"Content-Disposition": disposition},
+    )
 
 
 @router.get("/v1/regions/{code}/response", response_model=Response)
@@ -44,17 +69,30 @@ def region_response(
     date: DateQuery = None,
     rules: RulesQuery = None,
     mode: ModeQuery = None,
+    format: FormatQuery = "json",
 ) -> HTTPResponse:
     """The response level of one region from `date` on, with its days and reasons.
 
     A preview: nothing is recorded. Issue the level with `POST /v1/decisions`.
     """
-    return _json(service.response_json(code, _default_day(date), rule_set=rules, mode=mode))
+    day = _default_day(date)
+    if format != "json":
+        responses = [service.response(code, day, rule_set=rules, mode=mode)]
+        return _rendered(service, responses, format, f"lantian-{code}-{day}")
+    return _json(service.response_json(code, day, rule_set=rules, mode=mode))
 
 
 @router.get("/v1/response", response_model=AllResponses)
 def all_responses(
-    service: ServiceDep, date: DateQuery = None, rules: RulesQuery = None, mode: ModeQuery = None
+    service: ServiceDep,
+    date: DateQuery = None,
+    rules: RulesQuery = None,
+    mode: ModeQuery = None,
+    format: FormatQuery = "json",
 ) -> HTTPResponse:
     """Responses of every region from `date` on, with the number of regions per level."""
-    return _json(service.all_json(_default_day(date), rule_set=rules, mode=mode))
+    day = _default_day(date)
+    if format != "json":
+        responses = service.responses(None, day, rule_set=rules, mode=mode)
+        return _rendered(service, responses, format, f"lantian-{day}")
+    return _json(service.all_json(day, rule_set=rules, mode=mode))

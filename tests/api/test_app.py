@@ -181,3 +181,33 @@ def test_api_models_mirror_the_engine_records():
     day_fields = [f.name for f in dataclasses.fields(regional.DayValues)]
     assert list(schemas.DayValues.model_fields) == [f for f in day_fields if f != "above_top"]
     assert list(schemas.RegionBrief.model_fields) == ["code", "name"]
+
+
+def test_levels_in_the_users_formats_over_http(client, tmp_path):
+    """`?format=` gives the files of `lantian levels --format` (CSV with a BOM, GeoJSON, netCDF)."""
+    import xarray as xr
+
+    body = client.get("/v1/response", params={"date": SECOND}).json()
+    levels = {r["region"]["code"]: r["level"] for r in body["responses"]}
+
+    csv = client.get("/v1/response", params={"date": SECOND, "format": "csv"})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert csv.content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
+    assert "attachment" in csv.headers["content-disposition"]
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + len(levels)
+
+    geo = client.get("/v1/response", params={"date": SECOND, "format": "geojson"}).json()
+    assert geo["type"] == "FeatureCollection"
+    got = {f["properties"]["code"]: f["properties"]["level"] for f in geo["features"]}
+    assert got == levels
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in geo["features"])
+
+    nc = client.get("/v1/regions/130100/response", params={"date": SECOND, "format": "netcdf"})
+    path = tmp_path / "one.nc"
+    path.write_bytes(nc.content)
+    with xr.open_dataset(path) as ds:
+        assert ds.sizes["region"] == 1 and str(ds["region"].values[0]) == "130100"
+
+    bad = client.get("/v1/response", params={"date": SECOND, "format": "xlsx"})
+    assert bad.status_code == 422 and isinstance(bad.json()["detail"], str)
