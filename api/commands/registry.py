@@ -21,9 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "import",
         help="import registry CSV files atomically (a file with a bad row imports nothing)",
         description=(
-            "Import enterprises.csv, lines.csv, plans.csv and baseline.csv (any of them) into "
-            "the registry; rows update by credit_code / line_id; grade changes are kept as "
-            "history from --as-of. Any bad row: nothing is imported and every bad row is named."
+            "Import enterprises.csv, lines.csv, plans.csv, baseline.csv and equipment.csv (any "
+            "of them) into the registry; rows update by credit_code / line_id; grade changes are "
+            "kept as history from --as-of. lines.csv may carry the VOC columns voc_process, "
+            "start_hour, end_hour, shiftable (docs/rules.md §4.1). Any bad row: nothing is "
+            "imported and every bad row is named."
         ),
     )
     imp.add_argument("--db", type=Path, required=True, help="registry SQLite file (created)")
@@ -31,6 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--lines", type=Path, help="lines.csv")
     imp.add_argument("--plans", type=Path, help="per-enterprise plans CSV")
     imp.add_argument("--baseline", type=Path, help="baseline.csv (whole-society t/day)")
+    imp.add_argument(
+        "--equipment",
+        type=Path,
+        help="equipment.csv (credit_code,line_id,equipment_id,kind,voc_kg_h)",
+    )
     imp.add_argument(
         "--as-of",
         type=iso_date,
@@ -65,12 +72,13 @@ def _import(args: argparse.Namespace) -> int:
         lines=args.lines,
         plans=args.plans,
         baseline=args.baseline,
+        equipment=args.equipment,
         as_of=args.as_of,
     )
     print(
         f"imported into {args.db}: {summary.enterprises} enterprises, {summary.lines} lines, "
-        f"{summary.plans} plan rows, {summary.baselines} baselines; "
-        f"{summary.grade_changes} grade change(s) recorded"
+        f"{summary.plans} plan rows, {summary.baselines} baselines, {summary.equipment} "
+        f"pieces of equipment; {summary.grade_changes} grade change(s) recorded"
     )
     return 0
 
