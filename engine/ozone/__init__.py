@@ -36,12 +36,19 @@ from engine.ozone._report import (
     programme_rows,
 )
 from engine.ozone._select import REASONS
-from engine.ozone._trigger import trigger_days, trigger_text
+from engine.ozone._trigger import (
+    MIN_T2M_HOURS,
+    regional_o3_mda8,
+    t2m_daily_max,
+    trigger_days,
+    trigger_text,
+)
 
 __all__ = [
     "CHANGE_SPECIES",
     "CSV_COLUMNS",
     "LINE_ACTIONS",
+    "MIN_T2M_HOURS",
     "REASONS",
     "RULE_ACTIONS",
     "EpisodePolicy",
@@ -64,7 +71,9 @@ __all__ = [
     "programme_csv",
     "programme_document",
     "programme_rows",
+    "regional_o3_mda8",
     "run_programme",
+    "t2m_daily_max",
     "trigger_days",
     "trigger_text",
 ]

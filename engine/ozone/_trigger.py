@@ -13,11 +13,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from engine.errors import DataCoverageError, PolicyError
+from engine.cst import CST_OFFSET
+from engine.errors import DataCoverageError, ForecastError, PolicyError
 from engine.ozone._programme import Programme
+from engine.regional import RegionalDaily
 from engine.texts import say
 
-__all__ = ["trigger_days", "trigger_text"]
+__all__ = ["MIN_T2M_HOURS", "regional_o3_mda8", "t2m_daily_max", "trigger_days", "trigger_text"]
 
 
 def _pass(values: np.ndarray, threshold: float, inclusive: bool) -> np.ndarray:
@@ -113,3 +115,41 @@ def trigger_text(programme: Programme) -> tuple[str, str]:
     en = say("ozone.trigger.forecast", o3=o3[0], t2m=t2m[0], start=start, end=end)[0]
     zh = say("ozone.trigger.forecast", o3=o3[1], t2m=t2m[1], start=start, end=end)[1]
     return en, zh
+
+
+def regional_o3_mda8(daily: RegionalDaily, code: str, dates: Sequence[dt.date]) -> np.ndarray:
+    """Forecast O3 MDA8 of region ``code`` on ``dates``, ``(day,)`` [µg m⁻³]; NaN where the
+    forecast has no value. An ensemble gives its members' median [I]."""
+    values = daily.data["o3_mda8"].isel(region=int(daily.region_index([code])[0]))
+    if "member" in values.dims:
+        values = values.median("member")
+    wanted = np.array([np.datetime64(d, "ns") for d in dates], "datetime64[ns]")
+    return np.asarray(values.reindex(date=wanted).values, np.float64)
+
+
+_KELVIN = ("K", "kelvin", "Kelvin")
+_CELSIUS = ("degC", "°C", "C", "celsius", "degree_Celsius", "degrees_Celsius")
+MIN_T2M_HOURS = 20
+"""Hours of a CST day a daily maximum of t2m needs [I], as a daily mean (docs/rules.md §1.5)."""
+
+
+def t2m_daily_max(
+    t2m: np.ndarray, times: np.ndarray, units: str, dates: Sequence[dt.date]
+) -> np.ndarray:
+    """Daily maximum of a regional hourly 2-m temperature, ``(time,) -> (day,)`` [°C].
+
+    ``t2m`` [``units``: K or °C], ``times`` UTC (``datetime64``); each CST day of ``dates``
+    needs :data:`MIN_T2M_HOURS` valid hours, else NaN (the temperature condition fails).
+    """
+    values = np.asarray(t2m, np.float64)
+    if units in _KELVIN:
+        values = values - 273.15
+    elif units not in _CELSIUS:
+        raise ForecastError(f"t2m has units {units!r}; expected K or degC")
+    day = (np.asarray(times, "datetime64[h]") + CST_OFFSET).astype("datetime64[D]")
+    out = np.full(len(dates), np.nan)
+    for k, d in enumerate(dates):
+        mine = values[(day == np.datetime64(d, "D")) & np.isfinite(values)]
+        if mine.size >= MIN_T2M_HOURS:
+            out[k] = mine.max()
+    return out
