@@ -54,7 +54,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     syn = actions.add_parser(
         "synthetic",
         help="write a synthetic registry (CSV) for a region set, optionally import it",
-        description="Generate enterprises.csv, lines.csv and baseline.csv inside the regions.",
+        description=(
+            "Generate enterprises.csv, lines.csv, baseline.csv and equipment.csv inside the "
+            "regions."
+        ),
     )
     syn.add_argument("directory", type=Path, help="output folder for the CSV files")
     syn.add_argument("--regions", required=True, help="regions GeoJSON (or builtin:NAME)")
@@ -111,7 +114,10 @@ def _synthetic(args: argparse.Namespace) -> int:
     print(f"wrote {', '.join(str(p) for p in paths.values())} ({synth.n_lines} lines)")
     if args.db:
         summary = RegistryStore(args.db).import_csv(
-            enterprises=paths["enterprises"], lines=paths["lines"], baseline=paths["baseline"]
+            enterprises=paths["enterprises"],
+            lines=paths["lines"],
+            baseline=paths["baseline"],
+            equipment=paths["equipment"],
         )
         print(f"imported {summary.enterprises} enterprises, {summary.lines} lines into {args.db}")
     return 0
