@@ -16,83 +16,64 @@ Kernels (each with a plain-numpy twin, :func:`engine.kernels._compile.dispatch`)
 * :func:`accumulate_change` — per (cell, trigger group) pair: the summed hourly change of the
   emission rates, after minus before [kg h⁻¹], for each species;
 * :func:`spread_days` — the pair changes laid onto the hours of the days each group is
-  triggered: ``(species, day * 24 + hour, cell)`` [kg h⁻¹].
+  triggered: ``(species, day * 24 + hour, cell)`` [kg h⁻¹]; a dense day per group when the
+  groups are few, else a scatter of the pairs (each output row written once either way).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from engine.kernels._compile import dispatch, jit, prange
+from engine.kernels._compile import dispatch, get_num_threads, jit, prange
 
 __all__ = ["accumulate_change", "shift_hours", "shift_profiles", "spread_days"]
 
 HOURS = 24
 
 
-@jit("float64(float64, float64, float64, float64)")
-def _seg(a, b, c, d):  # pragma: no cover - compiled
-    """Length of [a, b) ∩ [c, d) on the line."""
-    lo = a if a > c else c
-    hi = b if b < d else d
+@jit("float64(float64, float64, float64)")
+def _ov(a, b, h):  # pragma: no cover - compiled
+    """Length of [a, b) ∩ [h, h + 1) on the line."""
+    lo = a if a > h else h
+    hi = b if b < h + 1.0 else h + 1.0
     return hi - lo if hi > lo else 0.0
-
-
-@jit("float64(float64, float64, float64, float64, float64)")
-def _circ(a, b, full, h0, h1):  # pragma: no cover - compiled
-    """Length of the circular interval [a, b) (``full`` > 0: the whole day) ∩ [h0, h1)."""
-    if full > 0.0:
-        return h1 - h0
-    if a < b:
-        return _seg(a, b, h0, h1)
-    return _seg(a, 24.0, h0, h1) + _seg(0.0, b, h0, h1)
-
-
-@jit("float64(float64, float64, float64, float64, float64, float64)")
-def _both(s, e, full, r0, r1, h):  # pragma: no cover - compiled
-    """Length of [s, e) ∩ [r0, r1) ∩ [h, h + 1), both circular."""
-    # split each circular interval into at most two pieces on [0, 24)
-    if full > 0.0:
-        a0, a1, b0, b1 = 0.0, 24.0, 0.0, 0.0
-    elif s < e:
-        a0, a1, b0, b1 = s, e, 0.0, 0.0
-    else:
-        a0, a1, b0, b1 = s, 24.0, 0.0, e
-    if r0 < r1:
-        c0, c1, d0, d1 = r0, r1, 0.0, 0.0
-    else:
-        c0, c1, d0, d1 = r0, 24.0, 0.0, r1
-    total = 0.0
-    for p0, p1 in ((a0, a1), (b0, b1)):
-        for q0, q1 in ((c0, c1), (d0, d1)):
-            lo = max(p0, q0, h)
-            hi = min(p1, q1, h + 1.0)
-            if hi > lo:
-                total += hi - lo
-    return total
 
 
 _LINE = "float64[:], float64[:], float64[:], float64[:], float64[:], boolean[:]"
 """Signature of the line arguments: start, end, r0, r1, remove, move."""
 
 
-@jit("UniTuple(float64, 2)(float64, float64, float64, float64, float64, boolean, f8[:], f8[:])")
-def _profile(s, e, r0, r1, remove, move, before, after):  # pragma: no cover - compiled
+@jit("UniTuple(f8, 2)(f8, f8, f8, f8, f8, boolean, f8[:], f8[:], f8[:])")
+def _profile(s, e, r0, r1, remove, move, before, after, free):  # pragma: no cover - compiled
     """Occupancy of each hour before and after the rule (module docstring); returns the hours
     inside the window and the hours moved out of it."""
     s = s % 24.0
     e = e % 24.0
-    full = 1.0 if s == e else 0.0
     r0 = r0 % 24.0
-    r1m = r1 % 24.0
-    free = np.empty(HOURS)
+    r1 = r1 % 24.0
+    # each circular interval as two pieces on [0, 24) (the second may be empty)
+    if s == e:
+        w0, w1, w2, w3 = 0.0, 24.0, 0.0, 0.0
+    elif s < e:
+        w0, w1, w2, w3 = s, e, 0.0, 0.0
+    else:
+        w0, w1, w2, w3 = s, 24.0, 0.0, e
+    if r0 < r1:
+        q0, q1, q2, q3 = r0, r1, 0.0, 0.0
+    else:
+        q0, q1, q2, q3 = r0, 24.0, 0.0, r1
+    # work inside the window: the (at most four) pieces of W ∩ R
+    x0, x1 = max(w0, q0), min(w1, q1)
+    x2, x3 = max(w0, q2), min(w1, q3)
+    x4, x5 = max(w2, q0), min(w3, q1)
+    x6, x7 = max(w2, q2), min(w3, q3)
     pool = 0.0
     inside = 0.0
     for h in range(HOURS):
         hf = float(h)
-        w = _circ(s, e, full, hf, hf + 1.0)
-        wr = _both(s, e, full, r0, r1m, hf)
-        rr = _circ(r0, r1m, 0.0, hf, hf + 1.0)
+        w = _ov(w0, w1, hf) + _ov(w2, w3, hf)
+        rr = _ov(q0, q1, hf) + _ov(q2, q3, hf)
+        wr = _ov(x0, x1, hf) + _ov(x2, x3, hf) + _ov(x4, x5, hf) + _ov(x6, x7, hf)
         before[h] = w
         inside += wr
         keep = (1.0 - remove) * wr
@@ -101,8 +82,9 @@ def _profile(s, e, r0, r1, remove, move, before, after):  # pragma: no cover - c
             after[h] = w - wr
         else:
             after[h] = w - wr + keep
-        free[h] = max(0.0, 1.0 - (w + rr - wr))
-    first = int(np.floor(r1m)) % HOURS
+        f = 1.0 - (w + rr - wr)
+        free[h] = f if f > 0.0 else 0.0
+    first = int(np.floor(r1)) % HOURS
     moved = 0.0
     for k in range(HOURS):
         if pool <= 0.0:
@@ -115,56 +97,107 @@ def _profile(s, e, r0, r1, remove, move, before, after):  # pragma: no cover - c
     return inside, moved
 
 
-@jit(f"void({_LINE}, float64[:], float64[:], float64[:])", parallel=True)
+@jit(f"void({_LINE}, float64[:], float64[:], float64[:], int64)", parallel=True)
 def _shift_hours_numba(
-    start, end, r0, r1, remove, move, out_in, out_moved, out_dropped
+    start, end, r0, r1, remove, move, out_in, out_moved, out_dropped, blocks
 ):  # pragma: no cover - compiled
+    # one block of lines per thread, with its own scratch hours
     n = start.shape[0]
-    for i in prange(n):
+    size = (n + blocks - 1) // blocks
+    for b in prange(blocks):
         before = np.empty(HOURS)
         after = np.empty(HOURS)
-        inside, moved = _profile(start[i], end[i], r0[i], r1[i], remove[i], move[i], before, after)
-        out_in[i] = inside
-        out_moved[i] = moved
-        out_dropped[i] = inside - moved if move[i] else remove[i] * inside
+        free = np.empty(HOURS)
+        for i in range(b * size, min(n, (b + 1) * size)):
+            inside, moved = _profile(
+                start[i], end[i], r0[i], r1[i], remove[i], move[i], before, after, free
+            )
+            out_in[i] = inside
+            out_moved[i] = moved
+            out_dropped[i] = inside - moved if move[i] else remove[i] * inside
 
 
 @jit(f"void({_LINE}, float64[:, :], float64[:, :])", parallel=True)
 def _shift_profiles_numba(start, end, r0, r1, remove, move, before, after):  # pragma: no cover
     for i in prange(start.shape[0]):
-        _profile(start[i], end[i], r0[i], r1[i], remove[i], move[i], before[i], after[i])
+        free = np.empty(HOURS)
+        _profile(start[i], end[i], r0[i], r1[i], remove[i], move[i], before[i], after[i], free)
 
 
-@jit(f"void({_LINE}, float64[:, :], int64[:], float64[:, :, :])")
-def _accumulate_numba(start, end, r0, r1, remove, move, rate, pair, out):  # pragma: no cover
-    before = np.empty(HOURS)
-    after = np.empty(HOURS)
+@jit(f"void({_LINE}, float64[:, :], int64[:], float64[:, :, :, :])", parallel=True)
+def _accumulate_numba(start, end, r0, r1, remove, move, rate, pair, parts):  # pragma: no cover
+    # each thread sums its own block of lines into its own buffer (parts[b]); the caller adds
+    n = start.shape[0]
     n_species = rate.shape[1]
-    for i in range(start.shape[0]):
-        p = pair[i]
-        if p < 0:
-            continue
-        _profile(start[i], end[i], r0[i], r1[i], remove[i], move[i], before, after)
-        for h in range(HOURS):
-            d = after[h] - before[h]
-            if d != 0.0:
-                for k in range(n_species):
-                    out[p, h, k] += d * rate[i, k]
+    blocks = parts.shape[0]
+    size = (n + blocks - 1) // blocks
+    for b in prange(blocks):
+        before = np.empty(HOURS)
+        after = np.empty(HOURS)
+        free = np.empty(HOURS)
+        for i in range(b * size, min(n, (b + 1) * size)):
+            p = pair[i]
+            if p < 0:
+                continue
+            _profile(start[i], end[i], r0[i], r1[i], remove[i], move[i], before, after, free)
+            for h in range(HOURS):
+                d = after[h] - before[h]
+                if d != 0.0:
+                    for k in range(n_species):
+                        parts[b, p, h, k] += d * rate[i, k]
 
 
 @jit("void(float64[:, :, :], int64[:], int64[:], boolean[:, :], float32[:, :, :])", parallel=True)
-def _spread_numba(change, pair_cell, pair_group, triggered, out):  # pragma: no cover - compiled
+def _spread_sparse_numba(change, pair_cell, pair_group, triggered, out):  # pragma: no cover
+    # change is (species, hour, pair), pairs sorted by cell. Per day, the pairs of its
+    # triggered groups are listed once (in ascending cells); every output row is then written
+    # once with zeros (out comes uninitialised: one write fault per page) and the listed
+    # pairs added, walking the row forwards
     n_days = triggered.shape[1]
-    n_species = change.shape[2]
+    n_species = change.shape[0]
+    n_pairs = change.shape[2]
     for d in prange(n_days):
-        for p in range(change.shape[0]):
-            if not triggered[pair_group[p], d]:
-                continue
-            c = pair_cell[p]
+        active = np.empty(n_pairs, np.int64)
+        n = 0
+        for p in range(n_pairs):
+            if triggered[pair_group[p], d]:
+                active[n] = p
+                n += 1
+        for k in range(n_species):
             for h in range(HOURS):
-                t = d * HOURS + h
-                for k in range(n_species):
-                    out[k, t, c] += change[p, h, k]
+                row = out[k, d * HOURS + h]
+                row[:] = 0.0
+                values = change[k, h]
+                for j in range(n):
+                    p = active[j]
+                    row[pair_cell[p]] += values[p]
+
+
+@jit("void(float32[:, :, :, :], boolean[:, :], float32[:, :, :])", parallel=True)
+def _spread_dense_numba(template, triggered, out):  # pragma: no cover - compiled
+    # template is (group, species, hour, cell): each row is the sum of the triggered groups'
+    # rows, written in one pass (copy for the first, add for the others, zeros for none)
+    n_days = triggered.shape[1]
+    n_groups = template.shape[0]
+    n_cells = out.shape[2]
+    for d in prange(n_days):
+        for k in range(template.shape[1]):
+            for h in range(HOURS):
+                row = out[k, d * HOURS + h]
+                first = True
+                for g in range(n_groups):
+                    if not triggered[g, d]:
+                        continue
+                    src = template[g, k, h]
+                    if first:
+                        for c in range(n_cells):
+                            row[c] = src[c]
+                        first = False
+                    else:
+                        for c in range(n_cells):
+                            row[c] += src[c]
+                if first:
+                    row[:] = 0.0
 
 
 # ------------------------------------------------------------------------- numpy twins
@@ -216,7 +249,7 @@ def _np_profiles(start, end, r0, r1, remove, move):
     return w, after + placed, wr, put.sum(axis=1)
 
 
-def _shift_hours_numpy(start, end, r0, r1, remove, move, out_in, out_moved, out_dropped):
+def _shift_hours_numpy(start, end, r0, r1, remove, move, out_in, out_moved, out_dropped, blocks):
     _, _, wr, moved = _np_profiles(start, end, r0, r1, remove, move)
     inside = wr.sum(axis=1)
     out_in[:] = inside
@@ -230,28 +263,35 @@ def _shift_profiles_numpy(start, end, r0, r1, remove, move, before, after):
     after[:] = a
 
 
-def _accumulate_numpy(start, end, r0, r1, remove, move, rate, pair, out):
+def _accumulate_numpy(start, end, r0, r1, remove, move, rate, pair, parts):
     use = pair >= 0
     b, a, _, _ = _np_profiles(start[use], end[use], r0[use], r1[use], remove[use], move[use])
     delta = (a - b)[:, :, None] * rate[use][:, None, :]
-    np.add.at(out, pair[use], delta)
+    np.add.at(parts[0], pair[use], delta)
 
 
-def _spread_numpy(change, pair_cell, pair_group, triggered, out):
+def _spread_sparse_numpy(change, pair_cell, pair_group, triggered, out):
+    out[:] = 0.0
     for d in range(triggered.shape[1]):
         on = triggered[pair_group, d]
         if not on.any():
             continue
         block = np.zeros((out.shape[0], HOURS, out.shape[2]))
         for k in range(out.shape[0]):
-            np.add.at(block[k].T, pair_cell[on], change[on, :, k])
-        out[:, d * HOURS : (d + 1) * HOURS, :] += block.astype(out.dtype)
+            np.add.at(block[k].T, pair_cell[on], change[k, :, on])
+        out[:, d * HOURS : (d + 1) * HOURS, :] = block
+
+
+def _spread_dense_numpy(template, triggered, out):
+    days = np.einsum("gd,gkhc->kdhc", triggered.astype(np.float32), template)
+    out[:] = days.reshape(out.shape)
 
 
 _shift = dispatch(_shift_hours_numba, _shift_hours_numpy)
 _profiles = dispatch(_shift_profiles_numba, _shift_profiles_numpy)
 _accumulate = dispatch(_accumulate_numba, _accumulate_numpy)
-_spread = dispatch(_spread_numba, _spread_numpy)
+_spread_sparse = dispatch(_spread_sparse_numba, _spread_sparse_numpy)
+_spread_dense = dispatch(_spread_dense_numba, _spread_dense_numpy)
 
 
 def _lines(start, end, r0, r1, remove, move):
@@ -292,7 +332,7 @@ def shift_hours(
     args = _lines(start, end, r0, r1, remove, move)
     n = args[0].shape[0]
     out = (np.empty(n), np.empty(n), np.empty(n))
-    _shift(*args, *out)
+    _shift(*args, *out, max(1, min(get_num_threads(), n)))
     return out
 
 
@@ -337,9 +377,10 @@ def accumulate_change(
     args = _lines(start, end, r0, r1, remove, move)
     rate = np.ascontiguousarray(rate, np.float64)
     pair = np.ascontiguousarray(pair, np.int64)
-    out = np.zeros((int(n_pairs), HOURS, rate.shape[1]))
-    _accumulate(*args, rate, pair, out)
-    return out
+    blocks = max(1, min(get_num_threads(), args[0].shape[0]))
+    parts = np.zeros((blocks, int(n_pairs), HOURS, rate.shape[1]))
+    _accumulate(*args, rate, pair, parts)
+    return parts.sum(axis=0)
 
 
 def spread_days(
@@ -352,14 +393,15 @@ def spread_days(
     """Lay each pair's daily change onto the hours of the days its group is triggered.
 
     Core dims ``(pair, 24, species), (pair,), (pair,), (group, day) -> (species, time, cell)``
-    with ``time = day * 24 + hour`` (hours of the CST days, in order).
+    with ``time = day * 24 + hour`` (hours of the CST days, in order). A pair is a (cell,
+    trigger group) with lines; each (cell, group) appears once.
 
     Parameters
     ----------
     change : float64 (pair, 24, species)
         Hourly change of each pair [kg h⁻¹] (:func:`accumulate_change`).
     pair_cell, pair_group : int64 (pair,)
-        Grid cell (flat index) and trigger group of each pair.
+        Grid cell (flat index) and trigger group of each pair; pairs sorted by cell.
     triggered : bool (group, day)
         Days each group's programme applies.
     n_cells : int
@@ -371,14 +413,17 @@ def spread_days(
         The change on the grid [kg h⁻¹ per cell]; float32 keeps a season on a large grid in
         memory (7 significant digits).
     """
-    change = np.ascontiguousarray(change, np.float64)
+    change = np.ascontiguousarray(np.transpose(change, (2, 1, 0)), np.float64)
     triggered = np.ascontiguousarray(triggered, np.bool_)
-    out = np.zeros((change.shape[2], triggered.shape[1] * HOURS, int(n_cells)), np.float32)
-    _spread(
-        change,
-        np.ascontiguousarray(pair_cell, np.int64),
-        np.ascontiguousarray(pair_group, np.int64),
-        triggered,
-        out,
-    )
+    pair_cell = np.ascontiguousarray(pair_cell, np.int64)
+    pair_group = np.ascontiguousarray(pair_group, np.int64)
+    n_species, n_groups, n_pairs = change.shape[0], triggered.shape[0], change.shape[2]
+    out = np.empty((n_species, triggered.shape[1] * HOURS, int(n_cells)), np.float32)
+    if n_groups * int(n_cells) <= 2 * n_pairs + int(n_cells):
+        # few groups covering much of the grid: a dense day per group, then sequential rows
+        template = np.zeros((n_groups, n_species, HOURS, int(n_cells)), np.float32)
+        template[pair_group, :, :, pair_cell] = np.transpose(change, (2, 0, 1))
+        _spread_dense(template, triggered, out)
+    else:  # many groups, each on few cells: scatter the pairs of the triggered groups
+        _spread_sparse(change, pair_cell, pair_group, triggered, out)
     return out

@@ -155,11 +155,9 @@ def efficient_treatment(voc_treatment: np.ndarray) -> np.ndarray:
     ``unknown_is_efficient`` says [?].
     """
     unknown = bool(voc_data()["voc_treatment"]["unknown_is_efficient"])
-    names, inverse = np.unique(np.asarray(voc_treatment, dtype=str), return_inverse=True)
-    flags = []
-    for name in names.tolist():
-        cls = treatment_class(name)
-        flags.append(cls == "efficient" or (cls == "unknown" and unknown))
-    if not names.size:
-        return np.zeros(0, bool)
-    return np.array(flags, bool)[inverse.reshape(-1)]
+    values = np.asarray(voc_treatment, dtype=object).reshape(-1).tolist()
+    flags = {}
+    for name in set(values):  # a handful of distinct names: classify each once
+        cls = treatment_class(str(name))
+        flags[name] = cls == "efficient" or (cls == "unknown" and unknown)
+    return np.fromiter(map(flags.__getitem__, values), bool, len(values))

@@ -130,7 +130,8 @@ def hourly_change(
 def _grid(result, use, line_cell, group, rows, rate, n_cells) -> np.ndarray:
     """The change of the lines marked ``use`` on the grid: pairs, then days."""
     n_cells = int(n_cells)
-    key = np.where(use, group.astype(np.int64) * n_cells + line_cell, -1)
+    n_groups = rows.shape[0]
+    key = np.where(use, line_cell * n_groups + group.astype(np.int64), -1)  # by cell, then group
     pairs, pair = np.unique(key[use], return_inverse=True)
     index = np.full(key.shape[0], -1, np.int64)
     index[use] = pair.reshape(-1)
@@ -139,4 +140,4 @@ def _grid(result, use, line_cell, group, rows, rate, n_cells) -> np.ndarray:
         reg.start_hour, reg.end_hour, result.r0, result.r1, result.remove, result.move,
         rate, index, pairs.size,
     )  # fmt: skip
-    return spread_days(change, pairs % n_cells, pairs // n_cells, rows, n_cells)
+    return spread_days(change, pairs // n_groups, pairs % n_groups, rows, n_cells)

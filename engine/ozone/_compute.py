@@ -143,8 +143,16 @@ def run_programme(
     elig = select_lines(registry, programme, effective, self_directed=self_directed)
     params = _parameters(registry, programme, elig)
     action, cannot, r0, r1, remove, move = params
-    inside, moved, dropped = shift_hours(
-        registry.start_hour, registry.end_hour, r0, r1, remove, move
+    # only lines under a rule have work to move: the kernel runs on them alone
+    active = np.flatnonzero(elig.reason == ELIGIBLE)
+    inside, moved, dropped = (np.zeros(registry.n_lines) for _ in range(3))
+    inside[active], moved[active], dropped[active] = shift_hours(
+        registry.start_hour[active],
+        registry.end_hour[active],
+        r0[active],
+        r1[active],
+        remove[active],
+        move[active],
     )
     per_region = triggered.sum(axis=1)
     days = per_region[registry.region[registry.line_enterprise()]] if registry.n_lines else 0

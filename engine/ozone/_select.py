@@ -81,8 +81,7 @@ def select_lines(
     n_line = registry.n_lines
     ent = registry.line_enterprise()
     grade = np.asarray(effective_grade, np.int64)[ent]
-    industry_names = np.array(registry.industries, object)
-    industry = industry_names[registry.industry[ent]] if n_line else np.zeros(0, object)
+    industry = registry.industry[ent]
     efficient = efficient_treatment(registry.voc_treatment)
     rule = np.full(n_line, -1, np.int32)
     reason = np.full(n_line, NOT_COVERED, np.int8)
@@ -92,7 +91,8 @@ def select_lines(
         codes = [VOC_PROCESSES.index(p) for p in spec.processes]
         match = open_ & np.isin(registry.voc_process, codes)
         if spec.industries:
-            match &= np.isin(industry, list(spec.industries))
+            codes = [k for k, name in enumerate(registry.industries) if name in spec.industries]
+            match &= np.isin(industry, codes)
         if spec.grades:
             match &= np.isin(grade, [GRADES.index(g) for g in spec.grades])
         rule[match] = r

@@ -30,8 +30,9 @@ def _random_lines(rng: np.random.Generator, n: int):
     return start, end, r0, r1, remove, move
 
 
-@pytest.mark.parametrize("n", [0, 1, 500])
-def test_kernels_match_their_twins(n):
+@pytest.mark.parametrize(("n", "cells"), [(0, 5), (1, 5), (500, 5), (500, 50)])
+def test_kernels_match_their_twins(n, cells):
+    """cells 5: a dense day per group; cells 50: the scatter of pairs (spread_days)."""
     rng = np.random.default_rng(SEED + n)
     args = _random_lines(rng, n)
     rate = rng.uniform(0, 10, (n, 2))
@@ -43,12 +44,23 @@ def test_kernels_match_their_twins(n):
             profiles = shift_profiles(*args)
             change = accumulate_change(*args, rate, pair, 7)
             triggered = rng.random((3, 4)) < 0.5 if numba else out[True][3]
-            grid = spread_days(change, np.arange(7) % 5, np.arange(7) % 3, triggered, 5)
+            pair_cell = np.array([0, 0, 1, 2, 3, 4, 4]) * (cells // 5)  # sorted by cell
+            pair_group = np.array([0, 2, 1, 0, 1, 0, 2])
+            grid = spread_days(change, pair_cell, pair_group, triggered, cells)
             out[numba] = (hours, profiles, change, triggered, grid)
     for a, b in zip(out[True][0] + out[True][1], out[False][0] + out[False][1], strict=True):
         np.testing.assert_allclose(a, b, atol=1e-12)
     np.testing.assert_allclose(out[True][2], out[False][2], atol=1e-9)
     np.testing.assert_allclose(out[True][4], out[False][4], atol=1e-4)
+    # a day's rows hold the sum of its triggered groups' pairs, other days zeros
+    on = out[True][3]
+    by_pair = pair_group
+    for d in range(4):
+        expected = np.zeros((2, 24, cells))
+        for p in range(7):
+            if on[by_pair[p], d]:
+                expected[:, :, pair_cell[p]] += out[True][2][p].T
+        np.testing.assert_allclose(out[True][4][:, d * 24 : (d + 1) * 24], expected, atol=1e-4)
 
 
 quarters = st.integers(0, 95).map(lambda q: q / 4)
