@@ -237,3 +237,25 @@ def test_cli_errors_are_one_line(world, tmp_path, capsys):
         "--to", "2026-07-01",
     )  # fmt: skip
     assert code == 2 and "no registry file" in err
+
+
+def test_demo_registry_serves_the_programme(demo_dir, tmp_path):
+    """`make run` serves the programme of the demo regions (synthetic VOC sources)."""
+    settings = Settings(
+        forecast=demo_dir / "forecast.nc",
+        regions=str(demo_dir / "regions.geojson"),
+        db=tmp_path / "decisions.sqlite",
+        registry=demo_dir / "registry.sqlite",
+    )
+    with TestClient(create_app(settings)) as client:
+        response = client.get(
+            "/v1/regions/130100/ozone-programme", params={"from": "2026-07-01", "to": "2026-07-02"}
+        )
+    assert response.status_code == 200
+    doc = response.json()
+    assert doc["totals"]["lines"] > 50 and doc["totals"]["voc_moved_kg"] > 0
+    processes = {x["voc_process"] for e in doc["enterprises"] for x in e["lines"]}
+    assert {"coating", "printing", "refuelling", "storage_loading"} <= processes
+    assert any(x["equipment"] for e in doc["enterprises"] for x in e["lines"])
+    exempt = {e["exempt_reason"].split(" (")[0] for e in doc["enterprises"] if e["exempt_reason"]}
+    assert {"exempt: uses low-VOC raw materials", "exempt: grade A"} <= exempt
