@@ -18,6 +18,8 @@ Kernels (each with a plain-numpy twin, :func:`engine.kernels._compile.dispatch`)
 * :func:`spread_days` — the pair changes laid onto the hours of the days each group is
   triggered: ``(species, day * 24 + hour, cell)`` [kg h⁻¹]; a dense day per group when the
   groups are few, else a scatter of the pairs (each output row written once either way).
+
+The module is longer than 400 lines on purpose: each kernel keeps its numpy twin beside it.
 """
 
 from __future__ import annotations
