@@ -120,8 +120,7 @@ def test_bad_voc_process_imports_nothing_and_names_the_row(tmp_path):
     with pytest.raises(ImportRejected) as caught:
         store.import_csv(**files)
     assert caught.value.problems == [
-        "lines.csv line 6: voc_process 'painting': not one of "
-        + ", ".join(VOC_PROCESSES)
+        "lines.csv line 6: voc_process 'painting': not one of " + ", ".join(VOC_PROCESSES)
     ]
     assert store.counts()["enterprises"] == 0 and store.counts()["lines"] == 0
 
@@ -140,7 +139,9 @@ def test_bad_window_or_shiftable_is_named(tmp_path, change, message):
     lines = [({**x, **change} if x["line_id"] == "P1" else x) for x in LINES]
     path = write_csv(tmp_path / "l.csv", lines, LINE_COLUMNS + LINE_OPTIONAL_COLUMNS)
     with pytest.raises(ImportRejected) as caught:
-        RegistryStore(tmp_path / "r.sqlite").import_csv(enterprises=files["enterprises"], lines=path)
+        RegistryStore(tmp_path / "r.sqlite").import_csv(
+            enterprises=files["enterprises"], lines=path
+        )
     (problem,) = caught.value.problems
     assert problem.startswith("l.csv line 6: ") and message in problem
 
@@ -202,7 +203,9 @@ def test_implausible_rates_are_refused_naming_the_line(tmp_path):
     lines = [({**x, "permitted_capacity": 1e20} if x["line_id"] == "S1" else x) for x in lines]
     path = write_csv(tmp_path / "l.csv", lines, LINE_COLUMNS)
     with pytest.raises(ImportRejected) as caught:
-        RegistryStore(tmp_path / "r.sqlite").import_csv(enterprises=files["enterprises"], lines=path)
+        RegistryStore(tmp_path / "r.sqlite").import_csv(
+            enterprises=files["enterprises"], lines=path
+        )
     problems = caught.value.problems
     assert problems[0].startswith("l.csv line 5: permitted_capacity '1e+20': above the plausible")
     assert problems[1].startswith("l.csv line 9: nox_kg_h '1e+30': above the plausible bound")

@@ -147,8 +147,6 @@ def voc_files(directory: Path) -> dict[str, Path]:
     ``equipment.csv``."""
     return {
         "enterprises": write_csv(directory / "enterprises.csv", ENTERPRISES, ENTERPRISE_COLUMNS),
-        "lines": write_csv(
-            directory / "lines.csv", LINES, LINE_COLUMNS + LINE_OPTIONAL_COLUMNS
-        ),
+        "lines": write_csv(directory / "lines.csv", LINES, LINE_COLUMNS + LINE_OPTIONAL_COLUMNS),
         "equipment": write_csv(directory / "equipment.csv", EQUIPMENT, EQUIPMENT_COLUMNS),
     }
