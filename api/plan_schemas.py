@@ -1,9 +1,12 @@
-"""Response body of ``GET /v1/regions/{code}/plan``: the plan document of
-:func:`engine.measures.plan_document`, key for key (documented in the OpenAPI schema).
+"""Response bodies of ``GET /v1/regions/{code}/plan`` — the plan document of
+:func:`engine.measures.plan_document`, with the O3-episode section of
+:func:`engine.ozone.episode_section` in the ozone regime — and of
+``GET /v1/regions/{code}/ozone-programme`` (:func:`engine.ozone.programme_document`), key for
+key (documented in the OpenAPI schema).
 
-Fields are declared in the order the document writes them, so the JSON is the same with or
-without the model; ``after_proposals`` is absent when nothing is proposed (the route serialises
-with ``response_model_exclude_unset``).
+Fields are declared in the order the documents write them, so the JSON is the same with or
+without the model; ``after_proposals`` and ``o3_episode`` are absent when empty (the route
+serialises with ``response_model_exclude_unset``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,17 @@ from api.schemas import Level
 __all__ = [
     "AfterProposals",
     "CatalogueRef",
+    "EpisodeEnterprise",
+    "EpisodeEquipment",
+    "EpisodeLine",
     "Measure",
+    "O3Episode",
+    "OzoneEnterprise",
+    "OzoneEquipment",
+    "OzoneLine",
+    "OzoneProgramme",
+    "OzoneProgrammeDocument",
+    "OzoneTotals",
     "PlanDocument",
     "PlanEnterprise",
     "PlanRegion",
@@ -128,6 +141,59 @@ class AfterProposals(BaseModel):
     exhausted: list[str] = Field(description="Species still short with no candidate left")
 
 
+_ACTION = "shift | stop_daytime | reduce | none"
+_WINDOW = "Restricted window [start, end] (HH:MM, CST); the end before the start: across midnight"
+
+
+class OzoneTotals(BaseModel):
+    voc_moved_kg: float = Field(description="VOC moved out of the windows [kg]")
+    voc_removed_kg: float = Field(description="VOC removed: work dropped [kg]")
+    lines: int = Field(description="Lines with an action")
+    enterprises: int = Field(description="Enterprises with a line under an action")
+
+
+class EpisodeEquipment(BaseModel):
+    equipment_id: str
+    kind: str
+    voc_moved_kg: float = Field(description="The piece's share of its line's VOC moved [kg]")
+    voc_removed_kg: float = Field(description="The piece's share of its line's VOC removed [kg]")
+
+
+class EpisodeLine(BaseModel):
+    line_id: str
+    voc_process: str
+    action: str = Field(description=_ACTION)
+    window: list[str] = Field(description=_WINDOW)
+    voc_moved_kg: float
+    voc_removed_kg: float
+    equipment: list[EpisodeEquipment]
+    reason: str
+    source: str
+
+
+class EpisodeEnterprise(BaseModel):
+    credit_code: str
+    name: str
+    grade: str
+    self_directed: bool = Field(description="Self-directed grade: listed, no mandatory measure")
+    lines: list[EpisodeLine]
+    voc_moved_kg: float
+    voc_removed_kg: float
+
+
+class O3Episode(BaseModel):
+    """O3-episode VOC measures (pilot, local defaults), apart from the PM measures."""
+
+    id: str
+    status: str = Field(description="local_default: Lantian's own, not a national rule")
+    source: str
+    o3_level: Level = Field(description="The level O3 alone would give")
+    window: list[str] = Field(description=_WINDOW)
+    enterprises: list[EpisodeEnterprise]
+    totals: OzoneTotals
+    notes: list[str]
+
+
 class PlanDocument(BaseModel):
     """The plan (一厂一策) of a region on a day at a level."""
 
@@ -146,3 +212,59 @@ class PlanDocument(BaseModel):
     after_proposals: AfterProposals | None = Field(
         default=None, description="Present only when something is proposed"
     )
+    o3_episode: O3Episode | None = Field(
+        default=None,
+        description="O3 regime, when the level O3 alone would give reaches the pilot's trigger "
+        "(yellow): VOC process measures per line and equipment; absent otherwise",
+    )
+
+
+class OzoneEquipment(BaseModel):
+    equipment_id: str
+    kind: str
+
+
+class OzoneLine(BaseModel):
+    line_id: str
+    voc_process: str = Field(
+        description="coating | printing | solvent_use | chemical_process | storage_loading | "
+        "refuelling | other_voc"
+    )
+    action: str = Field(description="shift | stop_daytime | none")
+    window: list[str] = Field(description=_WINDOW)
+    days: list[dt.date] = Field(description="CST days the action applies")
+    voc_moved_kg: float = Field(description="Over the days [kg]")
+    voc_removed_kg: float = Field(description="Over the days [kg]")
+    equipment: list[OzoneEquipment]
+    reason: str
+    source: str
+
+
+class OzoneEnterprise(BaseModel):
+    credit_code: str
+    name: str
+    grade: str
+    eligible: bool = Field(description="Some VOC line of the firm falls under a rule")
+    exempt_reason: str | None
+    lines: list[OzoneLine] = Field(description="The firm's VOC lines")
+    voc_moved_kg: float
+    voc_removed_kg: float
+
+
+class OzoneProgramme(BaseModel):
+    id: str
+    window: list[str] = Field(description="Window of the programme's first rule (HH:MM, CST)")
+    trigger: str = Field(description="When the programme applies, in words")
+    source: str
+    status: str = Field(description="local_default (Lantian's default) or the region's own")
+
+
+class OzoneProgrammeDocument(BaseModel):
+    """A peak-shift programme (错峰生产) over a period: who moves what, when, how many kg."""
+
+    region: PlanRegion
+    from_: dt.date = Field(alias="from", description="First CST day")
+    to: dt.date = Field(description="Last CST day")
+    programme: OzoneProgramme
+    enterprises: list[OzoneEnterprise] = Field(description="Firms with a VOC process")
+    totals: OzoneTotals

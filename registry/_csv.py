@@ -2,28 +2,44 @@
 
 Each reader returns typed rows plus a list of problems ``"<file> line <n>: <reason>"``; line
 numbers count the header as line 1. Column sets are exact: a missing or extra column is a
-problem of line 1.
+problem of line 1 — except the optional VOC columns of ``lines.csv``
+(:data:`LINE_OPTIONAL_COLUMNS`), which files of the format before schema version 2 lack.
+Values beyond the plausibility bounds of ``engine/data/plausibility_registry.toml`` and
+oversized fields are refused with their line (docs/rules.md §3.4).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from engine.measures import ACTIONS, EMISSION_SPECIES, GRADES, LEVELS
+from engine.measures import ACTIONS, EMISSION_SPECIES, GRADES, LEVELS, VOC_PROCESSES, window_hours
+from registry._fields import (
+    LAT,
+    LON,
+    as_bool,
+    capacity,
+    choice,
+    field,
+    ident,
+    keep,
+    number,
+    optional,
+    rate,
+    read_rows,
+    text,
+)
 
 __all__ = [
     "BASELINE_COLUMNS",
     "ENTERPRISE_COLUMNS",
+    "EQUIPMENT_COLUMNS",
     "LINE_COLUMNS",
+    "LINE_OPTIONAL_COLUMNS",
     "PLAN_COLUMNS",
     "read_baseline",
     "read_enterprises",
+    "read_equipment",
     "read_lines",
     "read_plans",
 ]
@@ -57,102 +73,12 @@ LINE_COLUMNS = (
     "hours_per_day",
     "already_stopped",
 )
+LINE_OPTIONAL_COLUMNS = ("voc_process", "start_hour", "end_hour", "shiftable")
+"""Optional columns of ``lines.csv`` (schema version 2); an empty cell takes the default rule
+of docs/rules.md §4.1."""
+EQUIPMENT_COLUMNS = ("credit_code", "line_id", "equipment_id", "kind", "voc_kg_h")
 PLAN_COLUMNS = ("credit_code", "level", "line_id", "action", "value")
 BASELINE_COLUMNS = ("region_code", "so2_t_d", "nox_t_d", "pm_t_d", "voc_t_d")
-
-_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
-_LON = (73.0, 136.0)  # China's extent with a margin [degree]
-_LAT = (3.0, 54.0)
-
-
-class _Bad(ValueError):
-    pass
-
-
-def _rows(path: Path, columns: tuple[str, ...], problems: list[str]) -> Iterator[tuple[int, dict]]:
-    name = path.name
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        problems.append(f"{name}: not UTF-8 ({error.reason} at byte {error.start})")
-        return
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None:
-        problems.append(f"{name} line 1: empty file, expected the header {','.join(columns)}")
-        return
-    header = [h.strip() for h in header]
-    extra = [h for h in header if h not in columns]
-    missing = [c for c in columns if c not in header]
-    if extra or missing or len(set(header)) != len(header):
-        parts = []
-        if extra:
-            parts.append(f"unexpected column(s) {', '.join(extra)}")
-        if missing:
-            parts.append(f"missing column(s) {', '.join(missing)}")
-        if len(set(header)) != len(header):
-            parts.append("repeated column names")
-        problems.append(f"{name} line 1: {'; '.join(parts)} — expected exactly {','.join(columns)}")
-        return
-    for record in reader:
-        line = reader.line_num
-        if not record or all(not v.strip() for v in record):
-            continue
-        if len(record) != len(header):
-            problems.append(f"{name} line {line}: {len(record)} fields, expected {len(header)}")
-            continue
-        yield line, {h: v.strip() for h, v in zip(header, record, strict=True)}
-
-
-def _field(row: dict, key: str, parse: Callable[[str], Any], errors: list[str]) -> Any:
-    try:
-        return parse(row[key])
-    except _Bad as error:
-        errors.append(f"{key} {row[key]!r}: {error}")
-        return None
-
-
-def _text(value: str) -> str:
-    if not value:
-        raise _Bad("must not be empty")
-    return value
-
-
-def _ident(value: str) -> str:
-    if not _IDENT.match(value):
-        raise _Bad("expected a lower-case identifier such as clinker, coating, none")
-    return value
-
-
-def _bool(value: str) -> bool:
-    if value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise _Bad("expected true or false")
-
-
-def _number(
-    value: str, low: float | None = None, high: float | None = None, *, low_open: bool = False
-) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise _Bad("not a number") from None
-    if not math.isfinite(number):
-        raise _Bad("not a finite number")
-    if low is not None and (number < low or (low_open and number == low)):
-        raise _Bad(f"must be {'>' if low_open else '≥'} {low:g}")
-    if high is not None and number > high:
-        raise _Bad(f"must be ≤ {high:g}")
-    return number
-
-
-def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        if value not in options:
-            raise _Bad(f"not one of {', '.join(options)}")
-        return value
-
-    return parse
 
 
 def read_enterprises(
@@ -163,23 +89,23 @@ def read_enterprises(
     problems: list[str] = []
     rows: list[dict] = []
     seen: dict[str, int] = {}
-    for line, row in _rows(path, ENTERPRISE_COLUMNS, problems):
+    for line, row in read_rows(path, ENTERPRISE_COLUMNS, problems):
         errors: list[str] = []
         out = {
-            "credit_code": _field(row, "credit_code", _text, errors),
-            "name": _field(row, "name", _text, errors),
-            "region_code": _field(row, "region_code", _text, errors),
-            "lon": _field(row, "lon", lambda v: _number(v, *_LON), errors),
-            "lat": _field(row, "lat", lambda v: _number(v, *_LAT), errors),
-            "industry": _field(row, "industry", _choice(industries), errors),
-            "grade": _field(row, "grade", _choice(GRADES), errors),
-            "guarantee": _field(row, "guarantee", _bool, errors),
-            "guarantee_cap": _field(
-                row, "guarantee_cap", lambda v: None if v == "" else _number(v, 0.0, 1.0), errors
+            "credit_code": field(row, "credit_code", text, errors),
+            "name": field(row, "name", text, errors),
+            "region_code": field(row, "region_code", text, errors),
+            "lon": field(row, "lon", lambda v: number(v, *LON), errors),
+            "lat": field(row, "lat", lambda v: number(v, *LAT), errors),
+            "industry": field(row, "industry", choice(industries), errors),
+            "grade": field(row, "grade", choice(GRADES), errors),
+            "guarantee": field(row, "guarantee", as_bool, errors),
+            "guarantee_cap": field(
+                row, "guarantee_cap", lambda v: None if v == "" else number(v, 0.0, 1.0), errors
             ),
-            "positive_list": _field(row, "positive_list", _bool, errors),
-            "low_voc": _field(row, "low_voc", _bool, errors),
-            "voc_treatment": _field(row, "voc_treatment", _ident, errors),
+            "positive_list": field(row, "positive_list", as_bool, errors),
+            "low_voc": field(row, "low_voc", as_bool, errors),
+            "voc_treatment": field(row, "voc_treatment", ident, errors),
         }
         if out["guarantee"] is False and out["guarantee_cap"] is not None:
             errors.append("guarantee_cap given for a firm with guarantee=false")
@@ -188,37 +114,51 @@ def read_enterprises(
             errors.append(f"credit_code {code!r} repeats line {seen[code]}")
         elif code is not None:
             seen[code] = line
-        _keep(out, errors, path, line, rows, problems)
+        keep(out, errors, path, line, rows, problems)
     return rows, problems, set(seen)
 
 
-def read_lines(path: Path, known: Callable[[str], bool]) -> tuple[list[dict], list[str]]:
-    """Typed rows of ``lines.csv``; ``known(credit_code)`` tells whether an enterprise exists."""
+def read_lines(
+    path: Path, known: Callable[[str], bool]
+) -> tuple[list[dict], list[str], tuple[str, ...]]:
+    """Typed rows of ``lines.csv``, the problems found, and the optional columns it has.
+
+    ``known(credit_code)`` tells whether an enterprise exists. Optional VOC columns
+    (:data:`LINE_OPTIONAL_COLUMNS`) that are empty or absent are None: the default rule of
+    docs/rules.md §4.1. A given operating window must hold ``hours_per_day`` hours.
+    """
     problems: list[str] = []
     rows: list[dict] = []
     seen: dict[tuple[str, str], int] = {}
-    for line, row in _rows(path, LINE_COLUMNS, problems):
+    present: set[str] = set()
+    hour = optional(lambda v: number(v, 0.0, 24.0))
+    for line, row in read_rows(path, LINE_COLUMNS, problems, LINE_OPTIONAL_COLUMNS):
+        present |= set(row) & set(LINE_OPTIONAL_COLUMNS)
         errors: list[str] = []
-        nonneg = lambda v: _number(v, 0.0)  # noqa: E731
         out = {
-            "credit_code": _field(row, "credit_code", _text, errors),
-            "line_id": _field(row, "line_id", _text, errors),
-            "process": _field(row, "process", _ident, errors),
-            "permitted_capacity": _field(row, "permitted_capacity", nonneg, errors),
-            "licensed_capacity": _field(row, "licensed_capacity", nonneg, errors),
-            "last_year_output": _field(row, "last_year_output", nonneg, errors),
-            "capacity_unit": _field(row, "capacity_unit", _text, errors),
-            **{f"{p}_kg_h": _field(row, f"{p}_kg_h", nonneg, errors) for p in EMISSION_SPECIES},
-            "hours_per_day": _field(
-                row, "hours_per_day", lambda v: _number(v, 0.0, 24.0, low_open=True), errors
+            "credit_code": field(row, "credit_code", text, errors),
+            "line_id": field(row, "line_id", text, errors),
+            "process": field(row, "process", ident, errors),
+            "permitted_capacity": field(row, "permitted_capacity", capacity, errors),
+            "licensed_capacity": field(row, "licensed_capacity", capacity, errors),
+            "last_year_output": field(row, "last_year_output", capacity, errors),
+            "capacity_unit": field(row, "capacity_unit", text, errors),
+            **{f"{p}_kg_h": field(row, f"{p}_kg_h", rate(p), errors) for p in EMISSION_SPECIES},
+            "hours_per_day": field(
+                row, "hours_per_day", lambda v: number(v, 0.0, 24.0, low_open=True), errors
             ),
-            "already_stopped": _field(row, "already_stopped", _bool, errors),
+            "already_stopped": field(row, "already_stopped", as_bool, errors),
+            "voc_process": field(row, "voc_process", optional(choice(VOC_PROCESSES)), errors),
+            "start_hour": field(row, "start_hour", hour, errors),
+            "end_hour": field(row, "end_hour", hour, errors),
+            "shiftable": field(row, "shiftable", optional(as_bool), errors),
         }
         if out["already_stopped"] is False and out["last_year_output"] == 0.0:
             errors.append(
                 "last_year_output 0 for a running line: emissions are proportional to output, "
                 "give last year's output or set already_stopped=true"
             )
+        errors += _window_problems(row, out)
         code = out["credit_code"]
         if code is not None and not known(code):
             errors.append(f"credit_code {code!r} is in neither enterprises.csv nor the registry")
@@ -227,7 +167,69 @@ def read_lines(path: Path, known: Callable[[str], bool]) -> tuple[list[dict], li
             errors.append(f"line {key[1]!r} of {key[0]!r} repeats line {seen[key]}")
         elif None not in key:
             seen[key] = line
-        _keep(out, errors, path, line, rows, problems)
+        keep(out, errors, path, line, rows, problems)
+    return rows, problems, tuple(c for c in LINE_OPTIONAL_COLUMNS if c in present)
+
+
+def _window_problems(row: dict, out: dict) -> list[str]:
+    """A given operating window: both ends, and as long as ``hours_per_day``."""
+    start, end, hours = out["start_hour"], out["end_hour"], out["hours_per_day"]
+    if (row.get("start_hour", "") == "") != (row.get("end_hour", "") == ""):
+        return ["give both start_hour and end_hour, or neither (default window)"]
+    if start is None or end is None or hours is None:
+        return []
+    span = float(window_hours(start, end))
+    if abs(span - hours) > 1e-6:
+        return [
+            f"start_hour {start:g} to end_hour {end:g} spans {span:g} h but hours_per_day is "
+            f"{hours:g}: the window must hold the operating hours (the end before the start "
+            "runs past midnight)"
+        ]
+    return []
+
+
+def read_equipment(
+    path: Path, line_voc: Callable[[str, str], float | None]
+) -> tuple[list[dict], list[str]]:
+    """Typed rows of ``equipment.csv`` (``credit_code,line_id,equipment_id,kind,voc_kg_h``).
+
+    ``line_voc(credit_code, line_id)`` is the line's VOC rate [kg h⁻¹], None for an unknown
+    line. The equipment of a line may not emit more VOC than the line (docs/rules.md §4.1).
+    """
+    problems: list[str] = []
+    rows: list[dict] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    summed: dict[tuple[str, str], float] = {}
+    for line, row in read_rows(path, EQUIPMENT_COLUMNS, problems):
+        errors: list[str] = []
+        out = {
+            "credit_code": field(row, "credit_code", text, errors),
+            "line_id": field(row, "line_id", text, errors),
+            "equipment_id": field(row, "equipment_id", text, errors),
+            "kind": field(row, "kind", ident, errors),
+            "voc_kg_h": field(row, "voc_kg_h", optional(rate("voc")), errors),
+        }
+        code, line_id = out["credit_code"], out["line_id"]
+        if code is not None and line_id is not None:
+            limit = line_voc(code, line_id)
+            if limit is None:
+                errors.append(
+                    f"line {line_id!r} of {code!r} is in neither lines.csv nor the registry"
+                )
+            elif out["voc_kg_h"] is not None:
+                total = summed.get((code, line_id), 0.0) + out["voc_kg_h"]
+                summed[(code, line_id)] = total
+                if total > limit * (1 + 1e-9) + 1e-12:
+                    errors.append(
+                        f"the equipment of line {line_id!r} emits {total:g} kg/h VOC so far, more "
+                        f"than the line's voc_kg_h {limit:g}"
+                    )
+            key = (code, line_id, out["equipment_id"])
+            if out["equipment_id"] is not None and key in seen:
+                errors.append(f"equipment {key[2]!r} of line {line_id!r} repeats line {seen[key]}")
+            elif out["equipment_id"] is not None:
+                seen[key] = line
+        keep(out, errors, path, line, rows, problems)
     return rows, problems
 
 
@@ -238,14 +240,14 @@ def read_plans(
     problems: list[str] = []
     rows: list[dict] = []
     levels = tuple(v for v in LEVELS if v != "none")
-    for line, row in _rows(path, PLAN_COLUMNS, problems):
+    for line, row in read_rows(path, PLAN_COLUMNS, problems):
         errors: list[str] = []
         out = {
-            "credit_code": _field(row, "credit_code", _text, errors),
-            "level": _field(row, "level", _choice(levels), errors),
+            "credit_code": field(row, "credit_code", text, errors),
+            "level": field(row, "level", choice(levels), errors),
             "line_id": row["line_id"] or None,
-            "action": _field(row, "action", _choice(ACTIONS), errors),
-            "value": _field(row, "value", lambda v: None if v == "" else _number(v, 0.0), errors),
+            "action": field(row, "action", choice(ACTIONS), errors),
+            "value": field(row, "value", lambda v: None if v == "" else number(v, 0.0), errors),
         }
         code, action, value = out["credit_code"], out["action"], out["value"]
         if code is not None and not known(code):
@@ -258,7 +260,7 @@ def read_plans(
             errors.append(f"{action} needs a value in (0, 1]")
         if action == "stop_share_of_lines" and out["line_id"]:
             errors.append("stop_share_of_lines applies to the whole plant: leave line_id empty")
-        _keep(out, errors, path, line, rows, problems)
+        keep(out, errors, path, line, rows, problems)
     return rows, problems
 
 
@@ -267,34 +269,15 @@ def read_baseline(path: Path) -> tuple[list[dict], list[str]]:
     problems: list[str] = []
     rows: list[dict] = []
     seen: dict[str, int] = {}
-    for line, row in _rows(path, BASELINE_COLUMNS, problems):
+    for line, row in read_rows(path, BASELINE_COLUMNS, problems):
         errors: list[str] = []
-        out = {"region_code": _field(row, "region_code", _text, errors)}
+        out = {"region_code": field(row, "region_code", text, errors)}
         for p in EMISSION_SPECIES:
-            out[f"{p}_t_d"] = _field(row, f"{p}_t_d", lambda v: _number(v, 0.0), errors)
+            out[f"{p}_t_d"] = field(row, f"{p}_t_d", lambda v: number(v, 0.0), errors)
         code = out["region_code"]
         if code is not None and code in seen:
             errors.append(f"region_code {code!r} repeats line {seen[code]}")
         elif code is not None:
             seen[code] = line
-        _keep(out, errors, path, line, rows, problems, stamp=False)
+        keep(out, errors, path, line, rows, problems, stamp=False)
     return rows, problems
-
-
-def _keep(
-    out: dict,
-    errors: list[str],
-    path: Path,
-    line: int,
-    rows: list[dict],
-    problems: list[str],
-    *,
-    stamp: bool = True,
-) -> None:
-    """Keep a typed row (stamped with its line number), or record why it is bad."""
-    if errors:
-        problems.append(f"{path.name} line {line}: {'; '.join(errors)}")
-        return
-    if stamp:
-        out["_line"] = line
-    rows.append(out)

@@ -82,7 +82,8 @@ def import_synthetic(
     seed: int = 20261130,
     as_of: dt.date | None = None,
 ) -> tuple[dict[str, Path], ImportSummary]:
-    """Write ``DIR/registry/{enterprises,lines,baseline}.csv`` for ``regions`` and import them.
+    """Write ``DIR/registry/{enterprises,lines,baseline,equipment}.csv`` for ``regions`` and
+    import them.
 
     Enterprises are registered in the places of :func:`synthetic_places` (the counties below
     the set's regions); every place and every region above one gets a baseline (the sum of its
@@ -105,6 +106,7 @@ def import_synthetic(
         enterprises=paths["enterprises"],
         lines=paths["lines"],
         baseline=paths["baseline"],
+        equipment=paths["equipment"],
         as_of=as_of,
     )
     return paths, summary

@@ -1,4 +1,5 @@
-"""A region's plan from the registry store: members, grades on the day, baseline, document."""
+"""A region's plan from the registry store: members, grades on the day, baseline, document;
+in the ozone regime, the O3-episode VOC measures beside the PM measures (docs/rules.md §4.4)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from engine.measures import (
     default_catalogue_text,
     parse_catalogue,
 )
+from engine.ozone import episode_measures, episode_section
 from registry.regions import region_baseline, region_chain, region_members
 from registry.store import RegistryStore
 
@@ -46,6 +48,7 @@ def region_plan(
     parents: Mapping[str, str | None] | None = None,
     catalogue: Catalogue | None = None,
     regime: str | None = None,
+    o3_level: str | None = None,
     language: str = "en",
 ) -> tuple[dict[str, Any], PlanResult]:
     """The plan document of ``region`` (``{"code", "name"}``) on ``day`` at ``level``.
@@ -54,6 +57,11 @@ def region_plan(
     counties: :func:`region_members`); grades are those in force on ``day``; the baseline is
     the region's own or the sum of its members' (:func:`region_baseline`). Reasons and notes
     are in ``language`` (``"en"`` or ``"zh"``).
+
+    In the ozone regime (``regime="o3"``), when the level that O3 alone would give
+    (``o3_level``; default ``level``, as under a rule set where O3 counts) reaches the trigger
+    of ``[episode]`` in ``engine/data/ozone.toml``, the document gains ``o3_episode``: the VOC
+    process measures per line and piece of equipment, reported apart from the PM measures.
     """
     code = str(region["code"])
     members = region_members(code, store.region_codes(), parents)
@@ -72,4 +80,9 @@ def region_plan(
     )
     if baseline is not None:
         document["notes"].append(how[0] if language == "en" else how[1])
+    chain = region_chain(code, parents)
+    o3 = o3_level if o3_level is not None else level
+    episode = episode_measures(registry, day, regime, o3, region_chain=chain)
+    if episode is not None:
+        document["o3_episode"] = episode_section(episode, o3, language=language)
     return document, result

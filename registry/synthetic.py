@@ -20,15 +20,23 @@ from typing import Any
 import numpy as np
 import shapely
 
-from engine.measures import EMISSION_SPECIES, GRADES, Registry
-from registry._csv import BASELINE_COLUMNS, ENTERPRISE_COLUMNS, LINE_COLUMNS
+from engine.measures import EMISSION_SPECIES, GRADES, VOC_PROCESSES, Equipment, Registry
+from registry._csv import (
+    BASELINE_COLUMNS,
+    ENTERPRISE_COLUMNS,
+    EQUIPMENT_COLUMNS,
+    LINE_COLUMNS,
+    LINE_OPTIONAL_COLUMNS,
+)
 from registry._mix import (
     GRADE_P,
     INDUSTRIAL_SHARE,
     INDUSTRIES,
     SYLLABLES,
+    TREATMENTS,
     VOC,
     WITH_B_MINUS,
+    synthetic_equipment,
     synthetic_lines,
 )
 from registry._uscc import credit_code_check, credit_codes
@@ -38,25 +46,29 @@ __all__ = ["SyntheticRegistry", "credit_code_check", "synthetic_registry"]
 
 @dataclasses.dataclass(frozen=True)
 class SyntheticRegistry:
-    """The generated registry: ``enterprises`` / ``lines`` / ``baseline`` as dicts of columns."""
+    """The generated registry: ``enterprises`` / ``lines`` / ``baseline`` / ``equipment`` as
+    dicts of columns."""
 
     enterprises: dict[str, np.ndarray]
     lines: dict[str, np.ndarray]
     baseline: dict[str, np.ndarray]
+    equipment: dict[str, np.ndarray]
 
     @property
     def n_lines(self) -> int:
         return int(self.lines["line_id"].shape[0])
 
     def write_csv(self, directory: str | Path) -> dict[str, Path]:
-        """Write ``enterprises.csv``, ``lines.csv`` and ``baseline.csv``; return their paths."""
+        """Write ``enterprises.csv``, ``lines.csv`` (with the VOC columns), ``baseline.csv`` and
+        ``equipment.csv``; return their paths."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         out = {}
         for name, table, columns in (
             ("enterprises", self.enterprises, ENTERPRISE_COLUMNS),
-            ("lines", self.lines, LINE_COLUMNS),
+            ("lines", self.lines, LINE_COLUMNS + LINE_OPTIONAL_COLUMNS),
             ("baseline", self.baseline, BASELINE_COLUMNS),
+            ("equipment", self.equipment, EQUIPMENT_COLUMNS),
         ):
             path = directory / f"{name}.csv"
             with path.open("w", newline="", encoding="utf-8") as handle:
@@ -80,6 +92,15 @@ class SyntheticRegistry:
         process, processes = _codes(x["process"])
         unit, units = _codes(x["capacity_unit"])
         grade_index = {g: i for i, g in enumerate(GRADES)}
+        line_of = {
+            (c, i): k for k, (c, i) in enumerate(zip(x["credit_code"], x["line_id"], strict=True))
+        }
+        q = self.equipment
+        eq_line = np.array(
+            [line_of[key] for key in zip(q["credit_code"], q["line_id"], strict=True)], np.int64
+        )
+        order = np.argsort(eq_line, kind="stable")
+        voc_index = {v: k for k, v in enumerate(VOC_PROCESSES)}
         cap = np.array([np.nan if v == "" else float(v) for v in e["guarantee_cap"].tolist()])
         return Registry(
             credit_code=e["credit_code"],
@@ -108,6 +129,16 @@ class SyntheticRegistry:
             emission_kg_h=np.stack([x[f"{p}_kg_h"] for p in EMISSION_SPECIES], axis=1),
             hours_per_day=x["hours_per_day"],
             already_stopped=x["already_stopped"],
+            voc_process=np.array([voc_index[v] for v in x["voc_process"].tolist()], np.int8),
+            start_hour=x["start_hour"],
+            end_hour=x["end_hour"],
+            shiftable=x["shiftable"],
+            equipment=Equipment(
+                eq_line[order],
+                q["equipment_id"][order],
+                q["kind"][order],
+                q["voc_kg_h"][order].astype(np.float64),
+            ),
         )
 
 
@@ -170,10 +201,18 @@ def synthetic_registry(
     cap_value = np.round(rng.uniform(0.5, 0.9, n), 2)
     has_cap = guarantee & (rng.random(n) < 0.8)
     positive = np.isin(grade, ["A+", "A", "leading", "B"]) & (rng.random(n) < 0.2)
-    is_voc = np.isin(np.array(names, object)[industry], list(VOC))
-    low_voc = is_voc & (rng.random(n) < 0.2)
-    treatments = np.array(["combustion", "adsorption", "adsorption", "photocatalysis", "none"])
-    voc_treatment = np.where(is_voc, treatments[rng.integers(0, 5, n)], "none")
+    industry_name = np.array(names, object)[industry]
+    is_voc = np.isin(industry_name, list(VOC))
+    solvents = is_voc & ~np.isin(industry_name, ["fuel_retail", "chemical", "pharmaceutical"])
+    low_voc = solvents & (rng.random(n) < 0.2)
+    voc_treatment = np.full(n, "none", object)
+    for kind, (options, p) in TREATMENTS.items():
+        mine = (
+            (industry_name == kind)
+            if kind != "voc"
+            else (is_voc & ~np.isin(industry_name, list(TREATMENTS)))
+        )
+        voc_treatment[mine] = rng.choice(np.array(options, object), int(mine.sum()), p=p)
 
     credit = credit_codes(codes, region_of, rng)
     syl = np.array(SYLLABLES)
@@ -213,7 +252,7 @@ def synthetic_registry(
     line_order = np.argsort(lines["credit_code"], kind="stable")
     lines = {k: v[line_order] for k, v in lines.items()}
     baseline = _baseline(enterprises, lines, parents or {}, rng)
-    return SyntheticRegistry(enterprises, lines, baseline)
+    return SyntheticRegistry(enterprises, lines, baseline, synthetic_equipment(lines))
 
 
 def _points_inside(

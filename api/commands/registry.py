@@ -21,9 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "import",
         help="import registry CSV files atomically (a file with a bad row imports nothing)",
         description=(
-            "Import enterprises.csv, lines.csv, plans.csv and baseline.csv (any of them) into "
-            "the registry; rows update by credit_code / line_id; grade changes are kept as "
-            "history from --as-of. Any bad row: nothing is imported and every bad row is named."
+            "Import enterprises.csv, lines.csv, plans.csv, baseline.csv and equipment.csv (any "
+            "of them) into the registry; rows update by credit_code / line_id; grade changes are "
+            "kept as history from --as-of. lines.csv may carry the VOC columns voc_process, "
+            "start_hour, end_hour, shiftable (docs/rules.md §4.1). Any bad row: nothing is "
+            "imported and every bad row is named."
         ),
     )
     imp.add_argument("--db", type=Path, required=True, help="registry SQLite file (created)")
@@ -31,6 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--lines", type=Path, help="lines.csv")
     imp.add_argument("--plans", type=Path, help="per-enterprise plans CSV")
     imp.add_argument("--baseline", type=Path, help="baseline.csv (whole-society t/day)")
+    imp.add_argument(
+        "--equipment",
+        type=Path,
+        help="equipment.csv (credit_code,line_id,equipment_id,kind,voc_kg_h)",
+    )
     imp.add_argument(
         "--as-of",
         type=iso_date,
@@ -47,7 +54,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     syn = actions.add_parser(
         "synthetic",
         help="write a synthetic registry (CSV) for a region set, optionally import it",
-        description="Generate enterprises.csv, lines.csv and baseline.csv inside the regions.",
+        description=(
+            "Generate enterprises.csv, lines.csv, baseline.csv and equipment.csv inside the "
+            "regions."
+        ),
     )
     syn.add_argument("directory", type=Path, help="output folder for the CSV files")
     syn.add_argument("--regions", required=True, help="regions GeoJSON (or builtin:NAME)")
@@ -65,12 +75,13 @@ def _import(args: argparse.Namespace) -> int:
         lines=args.lines,
         plans=args.plans,
         baseline=args.baseline,
+        equipment=args.equipment,
         as_of=args.as_of,
     )
     print(
         f"imported into {args.db}: {summary.enterprises} enterprises, {summary.lines} lines, "
-        f"{summary.plans} plan rows, {summary.baselines} baselines; "
-        f"{summary.grade_changes} grade change(s) recorded"
+        f"{summary.plans} plan rows, {summary.baselines} baselines, {summary.equipment} "
+        f"pieces of equipment; {summary.grade_changes} grade change(s) recorded"
     )
     return 0
 
@@ -103,7 +114,10 @@ def _synthetic(args: argparse.Namespace) -> int:
     print(f"wrote {', '.join(str(p) for p in paths.values())} ({synth.n_lines} lines)")
     if args.db:
         summary = RegistryStore(args.db).import_csv(
-            enterprises=paths["enterprises"], lines=paths["lines"], baseline=paths["baseline"]
+            enterprises=paths["enterprises"],
+            lines=paths["lines"],
+            baseline=paths["baseline"],
+            equipment=paths["equipment"],
         )
         print(f"imported {summary.enterprises} enterprises, {summary.lines} lines into {args.db}")
     return 0

@@ -11,7 +11,9 @@ from api.plan_schemas import PlanDocument
 from api.schemas import Level
 from engine.cst import tomorrow_cst
 from engine.errors import NotFoundError
+from engine.levels import get_rule_set
 from engine.measures import plan_csv
+from engine.ozone import o3_alone_level
 from registry import RegistryStore, region_plan
 
 router = APIRouter(tags=["plans"])
@@ -38,14 +40,19 @@ def region_plan_route(
 ):
     """The plan (一厂一策) of a region: every enterprise's measures line by line, with reasons
     and sources, the reductions [kg/day] against the required ratio of the region's
-    whole-society emissions, and shortfall proposals (D first, then C, then B)."""
+    whole-society emissions, and shortfall proposals (D first, then C, then B). In the ozone
+    regime, when the level O3 alone would give reaches yellow, ``o3_episode`` lists the pilot's
+    VOC process measures per line and piece of equipment, apart from the PM measures."""
     region = service.region_info(code)
     day = date or tomorrow_cst()
-    regime = None
+    regime, o3_level = None, None
     chosen: str
     if level is None:
         response = service.response(code, day)
         chosen, regime = response.level, response.regime
+        if regime == "o3":
+            rules = get_rule_set(response.rule_set)
+            o3_level = o3_alone_level(response.days, rules, pre_alert=service.settings.pre_alert)
     else:
         chosen = level
     if not service.settings.registry.is_file():
@@ -62,6 +69,7 @@ def region_plan_route(
         parents=parents,
         catalogue=service.catalogue,
         regime=regime,
+        o3_level=o3_level,
     )
     if format == "csv":
         return PlainTextResponse(plan_csv(result), media_type="text/csv; charset=utf-8")

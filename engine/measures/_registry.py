@@ -15,9 +15,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.errors import RegistryError
-from engine.measures._catalogue import ACTIONS, EMISSION_SPECIES, GRADES, LEVELS
+from engine.measures._catalogue import EMISSION_SPECIES, GRADES
+from engine.measures._voc import default_shiftable, default_voc_process, default_window
 
-__all__ = ["Plans", "Registry", "factorize", "registry_from_records"]
+__all__ = ["GRADE_INDEX", "Equipment", "Plans", "Registry", "factorize"]
 
 
 def factorize(values: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -55,6 +56,37 @@ class Plans:
         return int(self.enterprise.shape[0])
 
 
+@dataclasses.dataclass(frozen=True)
+class Equipment:
+    """Pieces of equipment of the lines (spray booths, drying ovens, presses, tanks, racks).
+
+    Columns (equipment,): ``line`` index (non-decreasing: equipment grouped by line),
+    ``equipment_id`` and ``kind`` (object), ``voc_kg_h`` [kg h⁻¹] (VOC emission rate of the
+    piece while running; NaN when not given).
+    """
+
+    line: np.ndarray
+    equipment_id: np.ndarray
+    kind: np.ndarray
+    voc_kg_h: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Equipment:
+        return cls(np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0, object), np.zeros(0))
+
+    def __len__(self) -> int:
+        return int(self.line.shape[0])
+
+    def of_lines(self, n_lines: int) -> np.ndarray:
+        """Offsets (line + 1,): equipment of line ``i`` is ``start[i]:start[i + 1]``."""
+        counts = np.bincount(self.line, minlength=n_lines) if len(self) else np.zeros(n_lines)
+        return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+
+_DEFAULT = np.zeros(0)
+"""Marks a VOC line column not given: :class:`Registry` fills it by the rules of
+``engine/data/voc.toml`` (docs/rules.md §4.1)."""
+
 # Columns with one row per enterprise, and per production line (``emission_kg_h`` is 2-D).
 _ENTERPRISE_FIELDS = (
     "credit_code",
@@ -80,6 +112,10 @@ _LINE_FIELDS = (
     "emission_kg_h",
     "hours_per_day",
     "already_stopped",
+    "voc_process",
+    "start_hour",
+    "end_hour",
+    "shiftable",
 )
 
 
@@ -97,7 +133,11 @@ class Registry:
     ``permitted_capacity``, ``licensed_capacity``, ``last_year_output`` [unit a⁻¹],
     ``capacity_unit`` (int32 code into ``units``), ``emission_kg_h`` (line, species)
     [kg h⁻¹] in :data:`EMISSION_SPECIES` order, ``hours_per_day`` [h d⁻¹],
-    ``already_stopped`` (bool).
+    ``already_stopped`` (bool); ``voc_process`` (int8 index into :data:`VOC_PROCESSES`),
+    ``start_hour`` and ``end_hour`` [h, CST] (the usual operating window; the end lies before
+    the start when the work runs past midnight), ``shiftable`` (bool) — each filled by the
+    default rules of ``engine/data/voc.toml`` when not given (docs/rules.md §4.1).
+    ``equipment``: the lines' equipment (:class:`Equipment`).
     """
 
     credit_code: np.ndarray
@@ -127,6 +167,11 @@ class Registry:
     hours_per_day: np.ndarray
     already_stopped: np.ndarray
     plans: Plans = dataclasses.field(default_factory=Plans.empty)
+    voc_process: np.ndarray = dataclasses.field(default_factory=lambda: _DEFAULT)
+    start_hour: np.ndarray = dataclasses.field(default_factory=lambda: _DEFAULT)
+    end_hour: np.ndarray = dataclasses.field(default_factory=lambda: _DEFAULT)
+    shiftable: np.ndarray = dataclasses.field(default_factory=lambda: _DEFAULT)
+    equipment: Equipment = dataclasses.field(default_factory=Equipment.empty)
 
     def __post_init__(self) -> None:
         n_ent, n_line = self.n_enterprises, self.n_lines
@@ -135,12 +180,6 @@ class Registry:
                 raise RegistryError(
                     f"registry column {name} has {getattr(self, name).shape[0]} "
                     f"rows, expected {n_ent} (one per enterprise)"
-                )
-        for name in _LINE_FIELDS:
-            if getattr(self, name).shape[0] != n_line:
-                raise RegistryError(
-                    f"registry column {name} has {getattr(self, name).shape[0]} "
-                    f"rows, expected {n_line} (one per line)"
                 )
         if self.line_start.shape != (n_ent + 1,) or (n_ent and self.line_start[0] != 0):
             raise RegistryError("line_start must hold enterprise + 1 offsets starting at 0")
@@ -151,6 +190,36 @@ class Registry:
                 f"emission_kg_h must be (line, {len(EMISSION_SPECIES)}) in the order "
                 f"{', '.join(EMISSION_SPECIES)}"
             )
+        for name in _LINE_FIELDS[:9]:
+            if getattr(self, name).shape[0] != n_line:
+                raise RegistryError(
+                    f"registry column {name} has {getattr(self, name).shape[0]} "
+                    f"rows, expected {n_line} (one per line)"
+                )
+        self._fill_voc_defaults()
+        for name in _LINE_FIELDS[9:]:
+            if getattr(self, name).shape[0] != n_line:
+                raise RegistryError(
+                    f"registry column {name} has {getattr(self, name).shape[0]} "
+                    f"rows, expected {n_line} (one per line)"
+                )
+        q = self.equipment
+        if len(q) and (np.any(np.diff(q.line) < 0) or q.line.min() < 0 or q.line.max() >= n_line):
+            raise RegistryError("equipment lines must be valid line indices, grouped by line")
+
+    def _fill_voc_defaults(self) -> None:
+        """Fill the VOC line columns not given by the rules of docs/rules.md §4.1."""
+        fill = object.__setattr__  # frozen: the defaults belong to construction
+        if self.voc_process is _DEFAULT:
+            voc = self.emission_kg_h[:, EMISSION_SPECIES.index("voc")]
+            names = np.array(self.processes, object)[self.process] if self.n_lines else []
+            fill(self, "voc_process", default_voc_process(np.asarray(names), voc))
+        if self.start_hour is _DEFAULT or self.end_hour is _DEFAULT:
+            start, end = default_window(self.hours_per_day)
+            fill(self, "start_hour", start)
+            fill(self, "end_hour", end)
+        if self.shiftable is _DEFAULT:
+            fill(self, "shiftable", default_shiftable(self.voc_process, self.hours_per_day))
 
     @property
     def n_enterprises(self) -> int:
@@ -193,9 +262,14 @@ class Registry:
             p.action[pk],
             p.value[pk],
         )
+        q = self.equipment
+        qk = line_keep[q.line] if len(q) else np.zeros(0, bool)
+        equipment = Equipment(line_map[q.line[qk]], q.equipment_id[qk], q.kind[qk], q.voc_kg_h[qk])
         changes = {f: getattr(self, f)[keep] for f in _ENTERPRISE_FIELDS}
         changes.update({f: getattr(self, f)[line_keep] for f in _LINE_FIELDS})
-        return dataclasses.replace(self, line_start=new_start, plans=plans, **changes)
+        return dataclasses.replace(
+            self, line_start=new_start, plans=plans, equipment=equipment, **changes
+        )
 
     def in_regions(self, codes: Sequence[str]) -> Registry:
         """The enterprises whose region code is one of ``codes``."""
@@ -203,102 +277,4 @@ class Registry:
         return self.select(wanted[self.region] if self.regions else np.zeros(0, bool))
 
 
-def check_plan_codes(plans: Plans) -> None:
-    """Raise RegistryError if plan rows name an unknown level or action."""
-    for level in set(plans.level.tolist()):
-        if level not in LEVELS:
-            raise RegistryError(f"plan level {level!r} not one of {', '.join(LEVELS)}")
-    for action in set(plans.action.tolist()):
-        if action not in ACTIONS:
-            raise RegistryError(f"plan action {action!r} not one of {', '.join(ACTIONS)}")
-
-
 GRADE_INDEX = {g: i for i, g in enumerate(GRADES)}
-
-
-def registry_from_records(
-    enterprises: Sequence[dict],
-    lines: Sequence[dict],
-    plans: Sequence[dict] = (),
-) -> Registry:
-    """A registry from records keyed like the CSV columns of the registry contract.
-
-    ``enterprises``: ``credit_code, name, region_code, lon, lat, industry, grade, guarantee,
-    guarantee_cap (None), positive_list, low_voc, voc_treatment``; ``lines``: ``credit_code,
-    line_id, process, permitted_capacity, licensed_capacity, last_year_output, capacity_unit,
-    so2_kg_h, nox_kg_h, pm_kg_h, voc_kg_h, hours_per_day, already_stopped``; ``plans``:
-    ``credit_code, level, line_id (None: whole plant), action, value (None)``. Values are
-    already typed (the store validates them). Lines keep their order within an enterprise.
-    """
-    position = {str(e["credit_code"]): k for k, e in enumerate(enterprises)}
-    if len(position) != len(enterprises):
-        raise RegistryError("duplicate credit_code among the enterprises")
-    for line in lines:
-        if str(line["credit_code"]) not in position:
-            raise RegistryError(
-                f"line {line['line_id']!r} names unknown enterprise {line['credit_code']!r}"
-            )
-    order = sorted(range(len(lines)), key=lambda j: position[str(lines[j]["credit_code"])])
-    lines = [lines[j] for j in order]
-    owner = np.fromiter((position[str(x["credit_code"])] for x in lines), np.int64, len(lines))
-    counts = np.bincount(owner, minlength=len(enterprises))
-    line_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    region, regions = factorize([str(e["region_code"]) for e in enterprises])
-    industry, industries = factorize([str(e["industry"]) for e in enterprises])
-    process, processes = factorize([str(x["process"]) for x in lines])
-    unit, units = factorize([str(x["capacity_unit"]) for x in lines])
-
-    def col(rows: Sequence[dict], key: str, dtype: type = np.float64) -> np.ndarray:
-        return np.array([r[key] for r in rows], dtype=dtype)
-
-    caps = [
-        np.nan if e.get("guarantee_cap") is None else float(e["guarantee_cap"]) for e in enterprises
-    ]
-    emission = np.array([[x[f"{p}_kg_h"] for p in EMISSION_SPECIES] for x in lines], np.float64)
-    line_index = {(str(x["credit_code"]), str(x["line_id"])): k for k, x in enumerate(lines)}
-    plan_rows = list(plans)
-    plan = Plans(
-        np.array([position[str(p["credit_code"])] for p in plan_rows], np.int64),
-        np.array([str(p["level"]) for p in plan_rows], object),
-        np.array(
-            [
-                line_index[(str(p["credit_code"]), str(p["line_id"]))] if p.get("line_id") else -1
-                for p in plan_rows
-            ],
-            np.int64,
-        ),
-        np.array([str(p["action"]) for p in plan_rows], object),
-        np.array(
-            [np.nan if p.get("value") is None else float(p["value"]) for p in plan_rows], np.float64
-        ),
-    )
-    check_plan_codes(plan)
-    return Registry(
-        credit_code=np.array([str(e["credit_code"]) for e in enterprises], object),
-        name=np.array([str(e["name"]) for e in enterprises], object),
-        region=region,
-        regions=regions,
-        industry=industry,
-        industries=industries,
-        grade=np.array([GRADE_INDEX[str(e["grade"])] for e in enterprises], np.int8),
-        guarantee=col(enterprises, "guarantee", bool),
-        guarantee_cap=np.array(caps, np.float64),
-        positive_list=col(enterprises, "positive_list", bool),
-        low_voc=col(enterprises, "low_voc", bool),
-        voc_treatment=np.array([str(e["voc_treatment"]) for e in enterprises], object),
-        lon=col(enterprises, "lon"),
-        lat=col(enterprises, "lat"),
-        line_start=line_start,
-        line_id=np.array([str(x["line_id"]) for x in lines], object),
-        process=process,
-        processes=processes,
-        permitted_capacity=col(lines, "permitted_capacity"),
-        licensed_capacity=col(lines, "licensed_capacity"),
-        last_year_output=col(lines, "last_year_output"),
-        capacity_unit=unit,
-        units=units,
-        emission_kg_h=emission.reshape(len(lines), len(EMISSION_SPECIES)),
-        hours_per_day=col(lines, "hours_per_day"),
-        already_stopped=col(lines, "already_stopped", bool),
-        plans=plan,
-    )

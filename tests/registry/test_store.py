@@ -60,6 +60,7 @@ def test_import_and_load(tmp_path, files):
         "plans": 2,
         "baselines": 1,
         "grade_history": 12,
+        "equipment": 0,
     }
     registry = store.load(["130100"], dt.date(2026, 12, 2))
     assert registry.n_enterprises == 12 and registry.n_lines == 18
@@ -105,6 +106,7 @@ def test_bad_rows_import_nothing_and_are_all_named(tmp_path, files):
         "plans": 0,
         "baselines": 0,
         "grade_history": 0,
+        "equipment": 0,
     }
 
 

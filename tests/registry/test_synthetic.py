@@ -84,3 +84,43 @@ def test_csv_imports_cleanly_and_matches_the_in_memory_registry(tmp_path, synth)
     loaded = compute_plan(store.load(None, day), "orange", day)
     direct = compute_plan(synth.to_registry(), "orange", day)
     np.testing.assert_allclose(loaded.totals_kg_d, direct.totals_kg_d, rtol=1e-9)
+    assert summary.equipment == len(synth.equipment["kind"]) > 0
+    summer = dt.date(2026, 7, 1)
+    from engine.ozone import default_programme, run_programme
+
+    shifted = [
+        run_programme(r, default_programme(), [summer]).kg("voc")[0].sum()
+        for r in (store.load(None, summer), synth.to_registry())
+    ]
+    assert shifted[0] == pytest.approx(shifted[1], rel=1e-9) and shifted[0] > 0
+
+
+def test_voc_sources_are_realistic(synth):
+    """Coating, printing, furniture, auto repair, chemicals and petrol stations, with windows,
+    treatment flags and equipment (docs/rules.md §4.1)."""
+    e, x, q = synth.enterprises, synth.lines, synth.equipment
+    industries = set(e["industry"].tolist())
+    assert {"auto_repair", "fuel_retail", "chemical", "furniture"} <= industries
+    classes = set(x["voc_process"].tolist())
+    assert {"coating", "printing", "chemical_process", "storage_loading", "refuelling"} <= classes
+    span = np.mod(x["end_hour"] - x["start_hour"], 24.0)
+    span = np.where(span == 0, 24.0, span)
+    np.testing.assert_allclose(span, x["hours_per_day"])  # windows hold the operating hours
+    assert not x["shiftable"][x["hours_per_day"] >= 24].any()
+    coating = x["voc_process"] == "coating"
+    assert 0.8 < x["shiftable"][coating].mean() < 1.0
+    assert not x["shiftable"][x["voc_process"] == "refuelling"].any()
+    voc_firms = np.isin(e["industry"], ["industrial_coating", "packaging_printing", "furniture"])
+    assert 0.1 < e["low_voc"][voc_firms].mean() < 0.3
+    assert 0.1 < np.isin(e["voc_treatment"][voc_firms], ["rto", "rco"]).mean() < 0.35
+    assert set(e["voc_treatment"][e["industry"] == "fuel_retail"]) <= {"vapour_recovery", "none"}
+    # equipment never emits more VOC than its line
+    key = [f"{c}/{i}" for c, i in zip(x["credit_code"], x["line_id"], strict=True)]
+    line_voc = dict(zip(key, x["voc_kg_h"].tolist(), strict=True))
+    summed: dict[str, float] = {}
+    for c, i, v in zip(q["credit_code"], q["line_id"], q["voc_kg_h"], strict=True):
+        summed[f"{c}/{i}"] = summed.get(f"{c}/{i}", 0.0) + v
+    assert all(v <= line_voc[k] + 1e-12 for k, v in summed.items())
+    assert {"spray_booth", "printing_press", "reactor", "dispenser", "unloading_rack"} <= set(
+        q["kind"].tolist()
+    )
