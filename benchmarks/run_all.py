@@ -21,6 +21,10 @@ SCRIPTS = [
     "bench_measures.py",
     "bench_kernels.py",  # every row of the kernel table (tests/kernel_table) beside its peers
     "bench_http.py",
+    "bench_startup.py",  # process wall time of lantian --help and a warm lantian levels
+    "bench_ozone.py",  # a peak-shift programme for 1 M lines over the ozone season
+    "bench_verify.py",  # forecast verification and compliance checks against pandas
+    "bench_dashboard.py",  # the dashboard's data over loopback, time to interactive
 ]
 
 

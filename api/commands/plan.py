@@ -65,14 +65,14 @@ def run(args: argparse.Namespace) -> int:
         parents = {r.code: r.parent for r in regions}
         if args.region in regions:
             region["name"] = regions.get(args.region).name
-    level, regime = args.level, None
+    level, regime, o3_level = args.level, None, None
     if level is None:
         if not (args.forecast and args.regions):
             raise PolicyError(
                 "give --level (one of none, pre_alert, yellow, orange, red), or --forecast and "
                 "--regions to compute the level"
             )
-        level, regime = _computed_level(args.forecast, args.regions, args.region, day)
+        level, regime, o3_level = _computed_level(args.forecast, args.regions, args.region, day)
     catalogue = read_catalogue(args.catalogue or [])
     document, result = region_plan(
         RegistryStore(args.db),
@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         parents=parents,
         catalogue=catalogue,
         regime=regime,
+        o3_level=o3_level,
         language=args.lang,
     )
     fmt = chosen_format(args.format, args.output, PLAN_FORMATS)
@@ -99,12 +100,35 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _computed_level(forecast: str, regions: str, code: str, day) -> tuple[str, str | None]:
-    """Level and regime of ``code`` on ``day`` from the forecast alone (as ``lantian levels``)."""
+def _computed_level(
+    forecast: str, regions: str, code: str, day
+) -> tuple[str, str | None, str | None]:
+    """Level, regime and (in the O3 regime) the level O3 alone would give, of ``code`` on
+    ``day`` from the forecast alone (as ``lantian levels`` and the plan route)."""
     from api.commands._pipeline import compute_responses
 
     records, region_set, _ = compute_responses(forecast, regions, day)
     if code not in region_set:
         region_set.get(code)  # NotFoundError naming the known codes
     record = next(r for r in records if r["region"]["code"] == code)
-    return record["level"], record["regime"]
+    o3_level = None
+    if record["regime"] == "o3":
+        import datetime as dt
+
+        from engine.levels import get_rule_set
+        from engine.ozone import o3_alone_level
+        from engine.regional import DayValues
+
+        days = [
+            DayValues(
+                dt.date.fromisoformat(d["date"]),
+                d["pm25_24h"],
+                d["o3_mda8"],
+                d["aqi"],
+                d["category"],
+                tuple(d["primary_pollutants"]),
+            )
+            for d in record["days"]
+        ]
+        o3_level = o3_alone_level(days, get_rule_set(record["rule_set"]))
+    return record["level"], record["regime"], o3_level
