@@ -247,10 +247,25 @@ export class Panel {
       return;
     }
     const range = { from: this.ctx.day(), to: this.ctx.lastDay() };
-    this.loading("ozone", `ozone:${code}:${range.from}:${range.to}`, () => getJSON(`/v1/regions/${encodeURIComponent(code)}/ozone-programme`, range), (result) => [
-      h("h3", {}, t("result")),
-      h("pre", { class: "json" }, JSON.stringify(result, null, 2)),
-    ]);
+    this.loading("ozone", `ozone:${code}:${range.from}:${range.to}`, () => getJSON(`/v1/regions/${encodeURIComponent(code)}/ozone-programme`, range), (result) => {
+      const p = result.programme;
+      const kg = (value) => `${value.toFixed(1)} kg`;
+      const totals = result.totals;
+      const acting = result.enterprises.filter((e) => e.voc_moved_kg > 0 || e.voc_removed_kg > 0);
+      return [
+        h("h3", {}, t("ozone_programme")),
+        h("p", { class: "muted" }, `${p.id} · ${p.window.join("–")} · ${p.status} · ${p.source}`),
+        h("table", { class: "ozone-totals" }, h("tbody", {},
+          h("tr", {}, h("th", {}, t("voc_moved")), h("td", { "data-kg": totals.voc_moved_kg }, kg(totals.voc_moved_kg))),
+          h("tr", {}, h("th", {}, t("voc_removed")), h("td", { "data-kg": totals.voc_removed_kg }, kg(totals.voc_removed_kg))),
+          h("tr", {}, h("th", {}, t("firms")), h("td", {}, String(acting.length))),
+        )),
+        h("table", { class: "ozone-firms" },
+          h("thead", {}, h("tr", {}, h("th", {}, t("firm")), h("th", {}, t("grade")), h("th", {}, t("voc_moved")), h("th", {}, t("voc_removed")))),
+          h("tbody", {}, acting.map((e) => h("tr", {}, h("td", {}, e.name), h("td", {}, e.grade ?? ""), h("td", { class: "num" }, kg(e.voc_moved_kg)), h("td", { class: "num" }, kg(e.voc_removed_kg))))),
+        ),
+      ];
+    });
   }
 
   // A scenario's result (ΔMDA8 and its uncertainty), once the service offers it.

@@ -43,6 +43,8 @@ def server(demo_dir, tmp_path_factory):
             str(db),
             "--port",
             str(port),
+            "--rate-limit",
+            "0",  # these tests count recorded decisions, not refusals (test_access covers 429)
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
