@@ -27,6 +27,7 @@ from engine.photochem._report import (
 )
 from engine.photochem._scenario import REGIMES, ScenarioRun, classify_regime, run_scenario
 from engine.photochem._settings import ModelSettings, model_settings
+from engine.photochem._solar import cos_zenith, local_solar_hour
 from engine.photochem._weather import WEATHER_FIELDS
 
 __all__ = [
@@ -41,9 +42,11 @@ __all__ = [
     "RegionScenario",
     "ScenarioRun",
     "classify_regime",
+    "cos_zenith",
     "draw_members",
     "isopleth",
     "load_mechanism",
+    "local_solar_hour",
     "mechanisms",
     "model_settings",
     "parse_mechanism",

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from engine.daily import daily_statistics
 from engine.kernels.photochem import STATUS_OK
+from engine.photochem._coarsen import block_factor, coarsen
 from engine.photochem._ensemble import Member, draw_members
 from engine.photochem._inputs import Prepared, prepare, ug_per_ppb
 from engine.photochem._mechanism import Mechanism, load_mechanism
@@ -55,6 +56,9 @@ class ScenarioRun:
     seed : int
     defaulted : tuple of str
         Meteorological fields that took climatological defaults.
+    ensemble_block : int
+        k of the ensemble grid: members and the sensitivity runs used k × k blocks of cells
+        (1: the forecast's grid).
     """
 
     forecast_o3: xr.DataArray
@@ -66,6 +70,7 @@ class ScenarioRun:
     members: tuple[Member, ...]
     seed: int
     defaulted: tuple[str, ...]
+    ensemble_block: int = 1
 
     @property
     def scenario_o3(self) -> xr.DataArray:
@@ -218,24 +223,47 @@ def run_scenario(
     drawn = draw_members(n, mech, settings, seed)
     factor = ug_per_ppb("o3")
     nt, nc = inputs.time.size, inputs.domain.size
+    k = block_factor(nc, settings.ensemble_max_cells) if (n > 1 or regime) else 1
+    coarse, block = coarsen(inputs, k) if k > 1 else (inputs, np.arange(nc))
+    steps = 1 + (n - 1) * (1 if k == 1 else 0.2) + (0.4 if regime else 0.0)
+    done = 0.0
+
+    def report(stage: str, cost: float) -> None:
+        nonlocal done
+        if progress:
+            progress(done / steps, stage)
+        done += cost
+
     delta = np.empty((n, nt, nc), np.float32)
     status = inputs.status.copy()
-    steps = n + (1 if regime else 0)
-    for m, member in enumerate(drawn):
-        if progress:
-            progress(m / steps, f"member {m + 1} of {n}")
-        o3, marks = _member_run(mech, inputs, member, settings, [(1, 1, False), (1, 1, True)])
-        delta[m] = (o3[1] - o3[0]) * factor
-        status = np.maximum(status, marks)
+    report("central member on the forecast grid", 1.0)
+    o3, marks = _member_run(mech, inputs, drawn[0], settings, [(1, 1, False), (1, 1, True)])
+    delta[0] = (o3[1] - o3[0]) * factor
+    status = np.maximum(status, marks)
+    reference = delta[0]
+    if k > 1 and n > 1:
+        report(f"central member on the ensemble grid ({k}×{k} blocks)", 0.2)
+        o3, marks = _member_run(mech, coarse, drawn[0], settings, [(1, 1, False), (1, 1, True)])
+        reference = ((o3[1] - o3[0]) * factor).astype(np.float32)
+        status = np.maximum(status, marks[block])
+    for m in range(1, n):
+        report(f"member {m + 1} of {n}", 1.0 if k == 1 else 0.2)
+        o3, marks = _member_run(mech, coarse, drawn[m], settings, [(1, 1, False), (1, 1, True)])
+        member_delta = (o3[1] - o3[0]) * factor
+        if k == 1:
+            delta[m] = member_delta
+            status = np.maximum(status, marks)
+        else:  # the member's departure from the central member, on the ensemble grid
+            delta[m] = delta[0] + (member_delta - reference)[:, block]
+            status = np.maximum(status, marks[block])
     delta[:, :, status != STATUS_OK] = np.nan
     ny, nx = inputs.domain.shape
     dims = inputs.domain.dims
     grid = inputs.grid
     sensitivity = xr.Dataset(coords={d: grid[d] for d in dims})
     if regime:
-        if progress:
-            progress(n / steps, "sensitivity runs (VOC and NOx ±20 %)")
-        sensitivity = _sensitivity(mech, inputs, drawn[0], settings, status)
+        report("sensitivity runs (VOC and NOx ±20 %)", 0.4)
+        sensitivity = _sensitivity(mech, coarse, drawn[0], settings, status, block, inputs)
     if progress:
         progress(1.0, "done")
     coords = {k: v for k, v in grid.coords.items()}
@@ -265,32 +293,34 @@ def run_scenario(
         members=tuple(drawn),
         seed=seed,
         defaulted=inputs.weather.defaulted,
+        ensemble_block=k,
     )
 
 
 def _sensitivity(
     mechanism: Mechanism,
-    inputs: Prepared,
+    coarse: Prepared,
     central: Member,
     settings: ModelSettings,
     status: NDArray[np.int8],
+    block: NDArray[np.int64],
+    inputs: Prepared,
 ) -> xr.Dataset:
-    """``s_voc``, ``s_nox`` and ``regime`` of every cell from the ±p runs of the central member."""
+    """``s_voc``, ``s_nox`` and ``regime`` of every cell from the ±p runs of the central member
+    on the ensemble grid ``coarse`` (``block``: the block of each fine cell)."""
     p = settings.regime_perturbation
     scales = [(1 + p, 1, False), (1 - p, 1, False), (1, 1 + p, False), (1, 1 - p, False)]
-    o3, marks = _member_run(mechanism, inputs, central, settings, scales)
-    ny, nx = inputs.domain.shape
-    dims = inputs.domain.dims
+    o3, marks = _member_run(mechanism, coarse, central, settings, scales)
     field = xr.DataArray(
-        (o3 * ug_per_ppb("o3")).reshape(4, -1, ny, nx),
-        dims=("copy", "time", *dims),
-        coords={"time": inputs.time},
+        o3 * ug_per_ppb("o3"), dims=("copy", "time", "cell"), coords={"time": coarse.time}
     )
     mda8 = daily_statistics(field.to_dataset(name="o3"))["o3_mda8"].mean("date", skipna=True)
-    values = mda8.values
-    s_voc = (values[0] - values[1]) / (2 * p)
-    s_nox = (values[2] - values[3]) / (2 * p)
-    bad = (np.maximum(status, marks) != STATUS_OK).reshape(ny, nx)
+    values = mda8.values[:, block]  # (copy, fine cell)
+    ny, nx = inputs.domain.shape
+    dims = inputs.domain.dims
+    s_voc = ((values[0] - values[1]) / (2 * p)).reshape(ny, nx)
+    s_nox = ((values[2] - values[3]) / (2 * p)).reshape(ny, nx)
+    bad = ((status != STATUS_OK) | (marks[block] != STATUS_OK)).reshape(ny, nx)
     s_voc[bad] = np.nan
     s_nox[bad] = np.nan
     grid = inputs.grid

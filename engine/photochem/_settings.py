@@ -42,6 +42,7 @@ class ModelSettings:
     atol_ppb: float
     max_steps: int
     members: int
+    ensemble_max_cells: int
     seed: int
     pblh_range: float
     voc_reactivity_factor: float
@@ -117,6 +118,7 @@ def model_settings() -> ModelSettings:
         _table(data, "ensemble"),
         (
             "members",
+            "max_cells",
             "seed",
             "pblh_range",
             "voc_reactivity_factor",
@@ -146,6 +148,7 @@ def model_settings() -> ModelSettings:
         atol_ppb=solver["atol_ppb"],
         max_steps=int(solver["max_steps"]),
         members=int(ens["members"]),
+        ensemble_max_cells=int(ens["max_cells"]),
         seed=int(ens["seed"]),
         pblh_range=ens["pblh_range"],
         voc_reactivity_factor=ens["voc_reactivity_factor"],

@@ -191,3 +191,20 @@ def test_isopleth_is_anchored_at_the_forecast(scenario):
     anchor = float(np.nanmean(daily_statistics(series)["o3_mda8"].values))
     assert iso.o3[1, 0] == pytest.approx(anchor, abs=0.05)
     assert not np.allclose(iso.o3, anchor)
+
+
+def test_members_on_the_ensemble_grid_keep_the_central_answer(scenario):
+    """With blocks of 2 × 2 cells the central member is unchanged and zero stays zero."""
+    from engine.photochem import model_settings
+
+    forecast, emissions, change, fine = scenario
+    coarse_settings = model_settings().replace(ensemble_max_cells=20)  # 80 cells → k = 2
+    run = run_scenario(forecast, emissions, change, members=4, settings=coarse_settings)
+    assert run.ensemble_block == 2
+    np.testing.assert_array_equal(run.delta_o3.values[0], fine.delta_o3.values[0])
+    assert not np.array_equal(run.delta_o3.values[1], run.delta_o3.values[0])
+    zero = change.copy(deep=True)
+    zero["voc"][:] = 0.0
+    quiet = run_scenario(forecast, emissions, zero, members=3, settings=coarse_settings)
+    assert (quiet.delta_o3.values == 0.0).all()
+    assert quiet.sensitivity["regime"].shape == (LAT.size, LON.size)
