@@ -119,6 +119,9 @@ def _read(path: str | Path, forecast: Forecast, what: str) -> tuple[xr.Dataset, 
     data = _open(path, what)
     _check_grid(data, forecast.data, where)
     out = {name: _variable(data, name, forecast.data, where) for name in EMISSION_VARIABLES}
+    time = np.asarray(data["time"].values)
+    if time.size > 1 and not (np.diff(time) > np.timedelta64(0, "ns")).all():
+        raise ForecastError(f"{where}: 'time' must increase strictly (sorted, no repeated hour)")
     return xr.Dataset(out), where
 
 
