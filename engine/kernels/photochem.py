@@ -174,16 +174,18 @@ def _integrate(  # type: ignore[no-untyped-def]
             h *= 0.5
             steps += 1
             continue
+        k1, k2, k3 = stages[0], stages[1], stages[2]
         for stage in range(4):
-            kvec = stages[stage]
-            if stage != 1:  # RODAS3 evaluates f at stages 1, 3, 4 (stage 2 reuses stage 1's)
+            if stage == 0:
                 for i in range(ns):
-                    if stage == 0:
-                        ys[i] = y[i]
-                    elif stage == 2:
-                        ys[i] = y[i] + _A31 * stages[0, i]
-                    else:
-                        ys[i] = y[i] + _A41 * stages[0, i] + _A43 * stages[2, i]
+                    ys[i] = y[i]
+            elif stage == 2:
+                for i in range(ns):
+                    ys[i] = y[i] + _A31 * k1[i]
+            elif stage == 3:
+                for i in range(ns):
+                    ys[i] = y[i] + _A41 * k1[i] + _A43 * k3[i]
+            if stage != 1:
                 for i in range(ns):
                     f[i] = prod[i] - loss[i] * ys[i]
                 for r in range(nr):
@@ -192,18 +194,22 @@ def _integrate(  # type: ignore[no-untyped-def]
                         v *= ys[np.uint64(rb[r])]
                     for e in range(eptr[r], eptr[r + 1]):
                         f[esp[e]] += ecoef[e] * v
-            for i in range(ns):
-                if stage == 0:
+            kvec = stages[stage]
+            if stage == 0:
+                for i in range(ns):
                     kvec[i] = f[i]
-                elif stage == 1:
-                    kvec[i] = f[i] + _C21 / h * stages[0, i]
-                elif stage == 2:
-                    kvec[i] = f[i] + (_C31 * stages[0, i] + _C32 * stages[1, i]) / h
-                else:
-                    kvec[i] = (
-                        f[i] + (_C41 * stages[0, i] + _C42 * stages[1, i] + _C43 * stages[2, i]) / h
-                    )
-            # forward and back substitution on the factor pattern
+            elif stage == 1:
+                c21 = _C21 / h
+                for i in range(ns):
+                    kvec[i] = f[i] + c21 * k1[i]
+            elif stage == 2:
+                c31, c32 = _C31 / h, _C32 / h
+                for i in range(ns):
+                    kvec[i] = f[i] + c31 * k1[i] + c32 * k2[i]
+            else:
+                c41, c42, c43 = _C41 / h, _C42 / h, _C43 / h
+                for i in range(ns):
+                    kvec[i] = f[i] + c41 * k1[i] + c42 * k2[i] + c43 * k3[i]
             for i in range(ns):
                 s = kvec[i]
                 for p in range(lrow[i], ldiag[i]):

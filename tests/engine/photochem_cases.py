@@ -73,8 +73,13 @@ def _rate_constants(mechanism, t2m: float, cosz: float, transmission: float) -> 
     return np.array(k)
 
 
-def reference(mechanism, domain, weather, flux, initial, *, outputs=("O3",), rtol=1e-8):
-    """Hourly means (trapezoid) of ``outputs`` [ppb] ``(time, cell, output)`` by Radau."""
+def reference(
+    mechanism, domain, weather, flux, initial, *, outputs=("O3",), rtol=1e-8, closed=False
+):
+    """Hourly means (trapezoid) of ``outputs`` [ppb] ``(time, cell, output)`` by Radau.
+
+    ``closed``: chemistry and emissions only (no ventilation, entrainment or deposition).
+    """
     settings = model_settings()
     ns, nc = len(mechanism.species), domain.size
     index = {s: i for i, s in enumerate(mechanism.species)}
@@ -89,7 +94,8 @@ def reference(mechanism, domain, weather, flux, initial, *, outputs=("O3",), rto
         [index[r.reactants[1]] if len(r.reactants) > 1 else -1 for r in mechanism.reactions]
     )
     emitted = np.concatenate([mechanism.emissions["voc"][1], mechanism.emissions["nox"][1]])
-    vent = settings.wind_speed_m_s / settings.ventilation_length_m
+    vent = 0.0 if closed else settings.wind_speed_m_s / settings.ventilation_length_m
+    deposition = 0.0 * mechanism.deposition_velocity if closed else mechanism.deposition_velocity
     pattern = np.zeros((ns, ns), bool)
     pattern[np.arange(ns), np.arange(ns)] = True
     for n in range(ra.size):
@@ -112,8 +118,9 @@ def reference(mechanism, domain, weather, flux, initial, *, outputs=("O3",), rto
             ]
         )  # (cell, reaction)
         h = 0.5 * (weather.pblh[t] + weather.pblh[t + 1])
-        entrain = np.maximum(weather.pblh[t + 1] - weather.pblh[t], 0.0) / 3600.0 / h + vent
-        loss = mechanism.deposition_velocity[None, :] / h[:, None] + entrain[:, None]
+        growth = 0.0 if closed else np.maximum(weather.pblh[t + 1] - weather.pblh[t], 0.0)
+        entrain = growth / 3600.0 / h + vent
+        loss = deposition[None, :] / h[:, None] + entrain[:, None]
         prod = entrain[:, None] * mechanism.background[None, :]
         np.add.at(prod, (slice(None), emitted), flux[t] / h[:, None])
 
