@@ -97,10 +97,12 @@ def _table(regions: list[dict[str, Any]]) -> str:
         f"{'code':<8} {'name':<10} {'regime':<13} {'peak day':<10} {'MDA8':>6} "
         f"{'ΔMDA8 P10/P50/P90':>22}  {'exceed.':>7}  {'VOC moved t':>11}"
     )
+    from engine.texts import say
+
     lines = [header, "-" * len(header)]
     for r in regions:
         days = r["days"]
-        regime = r["regime"] or "-"
+        regime = say(f"scenario.regime.{r['regime']}")[0] if r["regime"] else "-"
         ex = r["exceedance_days"]
         moved = f"{r['voc_moved_kg'] / 1000:.1f}"
         if not days:
@@ -116,13 +118,15 @@ def _table(regions: list[dict[str, Any]]) -> str:
         )
     members = regions[0]["members"] if regions else 0
     defaulted = ", ".join(regions[0]["defaulted"]) if regions else ""
+    zero_en, zero_zh = say("scenario.contains_zero")
     lines.append(
         f"MDA8, ΔMDA8 in µg/m³ on each region's day of highest base MDA8; P10/P50/P90 over "
-        f"{members} members; * the interval contains zero (no established sign); exceedance "
-        "days: MDA8 > 160 µg/m³ before→after; every day: --format json"
+        f"{members} members; exceedance days: MDA8 > 160 µg/m³ before→after; every day: "
+        "--format json"
     )
+    lines.append(f"* {zero_en} ({zero_zh})")
     if defaulted:
-        lines.append(f"climatological defaults used for: {defaulted}")
+        lines.extend(say("scenario.defaulted", fields=defaulted))
     return "\n".join(lines)
 
 

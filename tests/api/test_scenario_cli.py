@@ -113,6 +113,7 @@ def test_table_prints_every_region_and_the_defaults(files, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "130100" in out and "130500" in out and "ΔMDA8 P10/P50/P90" in out
     assert "climatological defaults used for: t2m, pblh, cloud_fraction" in out
+    assert "气候平均默认值" in out
 
 
 def test_isopleth_png(files, tmp_path, capsys):
