@@ -10,6 +10,7 @@ of runs (VOC and NOx emissions each ±20 %) classifies every cell's regime.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -93,8 +94,12 @@ class ScenarioRun:
                 "delta_mda8": delta.isel(member=0, drop=True),
             }
         )
-        for q in (10, 50, 90):
-            out[f"delta_mda8_p{q}"] = delta.quantile(q / 100.0, dim="member").drop_vars("quantile")
+        with warnings.catch_warnings():  # days without an MDA8 (partial days) are all-NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for q in (10, 50, 90):
+                out[f"delta_mda8_p{q}"] = delta.quantile(q / 100.0, dim="member").drop_vars(
+                    "quantile"
+                )
         for name in out.data_vars:
             out[name].attrs["units"] = "ug m-3"
         return out
