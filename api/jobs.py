@@ -150,7 +150,8 @@ def execute(
         raise PolicyError(
             f"--programme {request.programme}: running an ozone-season programme needs the "
             "programme support of the ozone-season issue, which this version does not have yet; "
-            "write the programme's change file and pass it with --change"
+            "write the programme's hourly change file (CF netCDF voc, nox in kg h-1 per cell on "
+            "the forecast's grid) and pass it with --change"
         )
     if not request.change:
         raise PolicyError("a scenario needs an emission change: pass --change C.nc")
@@ -173,6 +174,8 @@ def execute(
     run = run_scenario(
         data, emissions, change, members=request.members, seed=request.seed, progress=progress
     )
+    if progress:
+        progress(1.0, "regional statistics and the result file")
     summaries = regional_summary(
         run,
         weights,

@@ -270,7 +270,7 @@ def run_scenario(
         report("sensitivity runs (VOC and NOx ±20 %)", 0.4)
         sensitivity = _sensitivity(mech, coarse, drawn[0], settings, status, block, inputs)
     if progress:
-        progress(1.0, "done")
+        progress(1.0, "model runs done")
     coords = {k: v for k, v in grid.coords.items()}
     forecast_o3 = xr.DataArray(
         (inputs.o3_ppb * factor).reshape(nt, ny, nx),
