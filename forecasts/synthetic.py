@@ -13,6 +13,12 @@
   before a cold front clears it; in the warm season, ozone MDA8 exceedances
   (> 160 µg/m³) over the plain on days 1–4.
 
+It also carries the weather the scenario simulator reads (docs/chemistry.md §5): 2-m
+temperature ``t2m`` [K], boundary-layer height ``pblh`` [m], 10-m winds ``u10``/``v10``
+[m s⁻¹] and surface shortwave radiation ``swdown`` [W m⁻²], with diurnal cycles, the plain
+warmer and its boundary layer deeper than the mountains, a southerly summer monsoon flow and
+the winter episode's stagnation ended by a north-westerly front.
+
 It is a demonstration data set, not a model: magnitudes are set to what the region sees in
 typical episodes, so that every response level can be shown.
 """
@@ -53,6 +59,7 @@ def synthetic_forecast(
     domain: tuple[float, float, float, float, float] = DEMO_DOMAIN,
     members: int | None = None,
     model: str = "LANTIAN-SYNTH",
+    weather: bool = True,
 ) -> xr.Dataset:
     """A synthetic hourly forecast starting at 00:00 China Standard Time of ``start_date``.
 
@@ -70,12 +77,15 @@ def synthetic_forecast(
         If given, an ensemble with a ``member`` dim of this size (perturbed episode strength).
     model : str
         Model name written to the file attributes.
+    weather : bool
+        Add the meteorological fields (``t2m``, ``pblh``, ``u10``, ``v10``, ``swdown``).
 
     Returns
     -------
     xarray.Dataset
         ``pm25`` and ``o3`` ``([member,] time, lat, lon)`` [µg m⁻³] as float32, ``time`` in
-        UTC, with CF attributes and the run identity (``model``, ``issued``, ``forecast_id``).
+        UTC, with CF attributes and the run identity (``model``, ``issued``, ``forecast_id``);
+        with ``weather``, the fields ``(time, lat, lon)`` as float32.
     """
     rng = np.random.default_rng(seed)
     lon0, lon1, lat0, lat1, step = domain
@@ -134,11 +144,15 @@ def synthetic_forecast(
     if members:
         coords["member"] = ("member", np.arange(n_members), {"long_name": "ensemble member"})
     issued = (start_utc - dt.timedelta(hours=4)).strftime("%Y-%m-%dT%H:%MZ")
+    variables = {
+        "pm25": (dims, pm_data, {"units": "ug m-3", "long_name": "PM2.5 mass concentration"}),
+        "o3": (dims, o3_data, {"units": "ug m-3", "long_name": "ozone mass concentration"}),
+    }
+    if weather:
+        fields = _weather(seed, time, lon2, lat2, plain, day_index, cold)
+        variables.update({k: (("time", "lat", "lon"), *v) for k, v in fields.items()})
     return xr.Dataset(
-        {
-            "pm25": (dims, pm_data, {"units": "ug m-3", "long_name": "PM2.5 mass concentration"}),
-            "o3": (dims, o3_data, {"units": "ug m-3", "long_name": "ozone mass concentration"}),
-        },
+        variables,
         coords=coords,
         attrs={
             "Conventions": "CF-1.8",
@@ -149,6 +163,69 @@ def synthetic_forecast(
             "seed": seed,
         },
     )
+
+
+def _weather(
+    seed: int,
+    time: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    plain: np.ndarray,
+    day_index: np.ndarray,
+    cold: bool,
+) -> dict[str, tuple[np.ndarray, dict[str, str]]]:
+    """Synthetic weather ``(time, lat, lon)``: name → (values, attributes)."""
+    from engine.photochem import cos_zenith  # compiles kernels: only when weather is made
+
+    rng = np.random.default_rng(seed + 7919)  # its own stream: pm25 and o3 stay as they were
+    cosz = cos_zenith(time + np.timedelta64(30, "m"), lat.ravel(), lon.ravel())
+    cosz = cosz.reshape(time.size, *lat.shape)
+    solar = np.clip(cosz, 0.0, None)
+    relief = np.clip(1.2 - plain, 0.0, 1.0)  # ~0 on the plain, ~1 in the mountains
+    hour = (np.arange(time.size) % 24).astype(np.float64)  # CST hour of day
+    mean_t = 273.0 if cold else 300.0
+    amplitude = 4.0 if cold else 5.5
+    t2m = (
+        mean_t
+        - 6.0 * relief[None]
+        + amplitude * np.cos(2 * np.pi * (hour - 15.0) / 24.0)[:, None, None]
+        + rng.normal(0.0, 0.5, (time.size, *lat.shape))
+    )
+    day_m, night_m = (700.0, 150.0) if cold else (1700.0, 300.0)
+    deep = night_m + (day_m - night_m) * solar**0.7 / max(float(solar.max()), 1e-9) ** 0.7
+    stagnation = np.ones(time.size)
+    if cold:  # the episode's stagnant days have a shallow layer, the front mixes it out
+        stagnation = 1.0 - 0.45 * np.exp(-(((day_index - 3.0) / 1.3) ** 2))
+    pblh = deep * (0.8 + 0.4 * (1 - relief))[None] * stagnation[:, None, None]
+    daily_cloud = np.clip(rng.normal(0.25, 0.1, time.size // 24 + 1), 0.0, 0.8)
+    cloud = daily_cloud[np.arange(time.size) // 24]
+    swdown = 1104.0 * solar * (1.0 - 0.75 * cloud[:, None, None] ** 3.4)
+    # winds: summer south-south-westerly monsoon flow; winter weak flow, a north-westerly front
+    if cold:
+        front = 1 / (1 + np.exp(-(day_index - 5.0) * 3.0))
+        u = -0.8 - 5.0 * front
+        v = -0.5 - 5.5 * front
+    else:
+        u = 0.8 + 0.4 * np.sin(2 * np.pi * day_index / 3.0)
+        v = 2.2 + 0.6 * np.cos(2 * np.pi * day_index / 4.0)
+    gust = 1.0 + 0.3 * np.cos(2 * np.pi * (hour - 14.0) / 24.0)  # windier in the afternoon
+    shape = (time.size, *lat.shape)
+    u10 = (u * gust)[:, None, None] * (1 + 0.2 * relief)[None] + rng.normal(0, 0.3, shape)
+    v10 = (v * gust)[:, None, None] * (1 + 0.2 * relief)[None] + rng.normal(0, 0.3, shape)
+    f32 = np.float32
+    return {
+        "t2m": (t2m.astype(f32), {"units": "K", "standard_name": "air_temperature"}),
+        "pblh": (
+            pblh.astype(f32),
+            {"units": "m", "standard_name": "atmosphere_boundary_layer_thickness"},
+        ),
+        "u10": (u10.astype(f32), {"units": "m s-1", "standard_name": "eastward_wind"}),
+        "v10": (v10.astype(f32), {"units": "m s-1", "standard_name": "northward_wind"}),
+        "swdown": (
+            swdown.astype(f32),
+            {"units": "W m-2", "standard_name": "surface_downwelling_shortwave_flux_in_air"},
+        ),
+    }
 
 
 def _plain_field(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

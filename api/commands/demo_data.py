@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xarray as xr
 
 from api.commands._args import iso_date
 from engine.cst import CST, today_cst, tomorrow_cst
@@ -24,8 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo-data",
         help="write the demo forecast and regions",
         description=(
-            "Write DIR/forecast.nc (synthetic hourly PM2.5/O3, UTC, from 00:00 CST of DATE) and "
-            "DIR/regions.geojson, deterministically from SEED."
+            "Write DIR/forecast.nc (synthetic hourly PM2.5/O3 and weather, UTC, from 00:00 CST "
+            "of DATE), DIR/regions.geojson, the synthetic registry DIR/registry.sqlite, the "
+            "base emission inventory DIR/emissions.nc and a demonstration peak shift "
+            "DIR/change_peak_shift.nc, deterministically from SEED."
         ),
     )
     parser.add_argument("directory", type=Path, help="output folder (created if absent)")
@@ -50,7 +53,13 @@ def run(args: argparse.Namespace) -> int:
     regions_path = directory / "regions.geojson"
     have_all = all(
         (directory / name).is_file()
-        for name in ("regions.geojson", "registry.sqlite", "observations.sqlite")
+        for name in (
+            "regions.geojson",
+            "registry.sqlite",
+            "observations.sqlite",
+            "emissions.nc",
+            "change_peak_shift.nc",
+        )
     )
     if args.if_stale and _covers_tomorrow(forecast_path) and have_all:
         print(f"demo data in {directory} still covers tomorrow; kept")
@@ -58,13 +67,7 @@ def run(args: argparse.Namespace) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     start = args.date or today_cst()
     data = synthetic_forecast(start, days=args.days, seed=args.seed)
-    encoding: dict[str, dict[str, Any]] = {
-        str(v): {"zlib": True, "complevel": 4} for v in data.data_vars
-    }
-    encoding["time"] = {"units": "hours since 1970-01-01 00:00:00", "dtype": "int64"}
-    tmp = forecast_path.with_suffix(".nc.tmp")
-    data.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
-    tmp.replace(forecast_path)
+    _write(data, forecast_path)
     regions_path.write_text(json.dumps(demo_regions(), ensure_ascii=False, indent=1), "utf-8")
     print(f"wrote {forecast_path} ({data.attrs['forecast_id']}, {args.days} days from {start})")
     print(f"wrote {regions_path}")
@@ -76,7 +79,30 @@ def run(args: argparse.Namespace) -> int:
 
     for line in write_loop_data(directory, seed=args.seed):
         print(line)
+
+    from forecasts.synthetic_emissions import demo_change, point_sources, synthetic_emissions
+    from registry import RegistryStore
+
+    sources = point_sources(RegistryStore(directory / "registry.sqlite").load(None, start))
+    _write(synthetic_emissions(data, sources), directory / "emissions.nc")
+    print(f"wrote {directory / 'emissions.nc'} (hourly VOC and NOx by sector, kg h-1 per cell)")
+    _write(demo_change(data, sources), directory / "change_peak_shift.nc")
+    print(
+        f"wrote {directory / 'change_peak_shift.nc'} (demonstration peak shift: "
+        f"{int(sources.shiftable.sum())} coating, printing and furniture lines, 09:00-18:00 CST)"
+    )
     return 0
+
+
+def _write(data: xr.Dataset, path: Path) -> None:
+    """Write a dataset atomically (temporary file, then rename), compressed, time in hours."""
+    encoding: dict[str, dict[str, Any]] = {
+        str(v): {"zlib": True, "complevel": 4} for v in data.data_vars
+    }
+    encoding["time"] = {"units": "hours since 1970-01-01 00:00:00", "dtype": "int64"}
+    tmp = path.with_suffix(".nc.tmp")
+    data.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
+    tmp.replace(path)
 
 
 def _covers_tomorrow(path: Path) -> bool:
