@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from api.deps import require
 from api.jobs import JobStatus, JobStore, RegionScenarioOut, ScenarioRequest, jobs_for, submit
 from api.settings import Settings
 from engine.errors import PolicyError
@@ -41,9 +42,19 @@ def _store(request: Request) -> JobStore:
     return jobs_for(settings.db)
 
 
-@router.post("/v1/scenarios", response_model=JobStatus, status_code=202)
+@router.post(
+    "/v1/scenarios",
+    response_model=JobStatus,
+    status_code=202,
+    dependencies=[Depends(require("officer", "coordinator"))],
+)
 def create_scenario(body: ScenarioIn, request: Request, response: Response) -> JobStatus:
-    """Queue a scenario; the work runs in a worker process, never in this request."""
+    """Queue a scenario; the work runs in a worker process, never in this request.
+
+    Needs an officer's or coordinator's key (a job costs minutes of CPU). Input files must lie
+    in the service's data folders (beside the served forecast or the decision store): a request
+    never makes the server read an arbitrary path.
+    """
     settings: Settings = request.app.state.settings
     spec = ScenarioRequest(
         forecast=body.forecast or str(settings.forecast),
@@ -63,10 +74,21 @@ def create_scenario(body: ScenarioIn, request: Request, response: Response) -> J
         )
     if not spec.change:
         raise PolicyError("a scenario needs 'change' (an emission change netCDF)")
-    for name in ("forecast", "emissions", "change", "population"):
-        path = getattr(spec, name)
-        if path and not Path(path).is_file():
-            raise PolicyError(f"{name} file {path} does not exist on the server")
+    roots = {Path(settings.forecast).resolve().parent, Path(settings.db).resolve().parent}
+    named = {n: getattr(spec, n) for n in ("forecast", "emissions", "change", "population")}
+    if not str(spec.regions).startswith("builtin:"):
+        named["regions"] = str(spec.regions)
+    for name, path in named.items():
+        if not path:
+            continue
+        resolved = Path(path).resolve()
+        if not any(resolved.is_relative_to(root) for root in roots):
+            raise PolicyError(
+                f"{name}: only files in the service's data folders (beside the served forecast "
+                "or the decision store) can be used; copy the file there"
+            )
+        if not resolved.is_file():
+            raise PolicyError(f"{name} file {Path(path).name} does not exist on the server")
     store = _store(request)
     job = submit(store, spec)
     response.headers["Location"] = f"/v1/scenarios/{job}"

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.auth import create_key
 from api.jobs import JobStore, ScenarioRequest
 from api.settings import Settings
 from tests.api.test_scenario_cli import write_small_scenario
@@ -19,6 +20,8 @@ def setup(tmp_path_factory):
     db = tmp_path_factory.mktemp("db") / "decisions.sqlite"
     settings = Settings(forecast=files["forecast"], regions=str(files["regions"]), db=db)
     with TestClient(create_app(settings)) as client:
+        _, key = create_key(client.app.state.service.store, "officer", None, "planner")
+        client.headers["Authorization"] = f"Bearer {key}"
         yield client, files, settings
 
 
@@ -66,7 +69,7 @@ def test_a_failing_job_records_its_error_and_has_no_result(setup, tmp_path):
     client, files, _ = setup
     import xarray as xr
 
-    bad = tmp_path / "bad.nc"
+    bad = files["change"].parent / "bad.nc"  # inputs must lie in the service's data folders
     data = xr.open_dataset(files["change"]).load()
     data["voc"].attrs["units"] = "t a-1"
     data.to_netcdf(bad)
@@ -88,7 +91,21 @@ def test_bad_requests_are_refused_at_once(setup):
     nowhere = client.post(
         "/v1/scenarios", json={"emissions": "/nowhere/e.nc", "change": str(files["change"])}
     )
-    assert nowhere.status_code == 422 and "/nowhere/e.nc does not exist" in nowhere.json()["detail"]
+    assert (
+        nowhere.status_code == 422
+        and "only files in the service's data folders" in (nowhere.json()["detail"])
+    )
+    absent = client.post(
+        "/v1/scenarios",
+        json={"emissions": str(files["change"].parent / "e.nc"), "change": str(files["change"])},
+    )
+    assert absent.status_code == 422 and "e.nc does not exist" in absent.json()["detail"]
+    anonymous = client.post(
+        "/v1/scenarios",
+        json={"emissions": str(files["emissions"]), "change": str(files["change"])},
+        headers={"Authorization": ""},
+    )
+    assert anonymous.status_code == 401
     assert client.get("/v1/scenarios/0123456789abcdef").status_code == 404
     assert client.get("/v1/scenarios/0123456789abcdef/result").status_code == 404
 
