@@ -25,6 +25,7 @@ SCRIPTS = [
     "bench_ozone.py",  # a peak-shift programme for 1 M lines over the ozone season
     "bench_verify.py",  # forecast verification and compliance checks against pandas
     "bench_dashboard.py",  # the dashboard's data over loopback, time to interactive
+    "bench_photochem.py",  # the scenario simulator against NCAR MUSICA (or scipy Radau)
 ]
 
 
