@@ -34,7 +34,14 @@ from engine.response import Response  # noqa: E402
 from engine.texts import text  # noqa: E402
 from grids import RegionSet, key_regions  # noqa: E402
 
-__all__ = ["MapLayout", "draw_chart", "draw_map", "map_layout", "region_looks"]
+__all__ = [
+    "MapLayout",
+    "draw_chart",
+    "draw_delta_map",
+    "draw_map",
+    "map_layout",
+    "region_looks",
+]
 
 log = logging.getLogger(__name__)
 
@@ -298,3 +305,41 @@ def draw_chart(response: Response, out: Path, *, width: int = 1000, height: int 
     fig.tight_layout()
     fig.savefig(out, dpi=100, format="png")
     plt.close(fig)
+
+
+def draw_delta_map(
+    delta: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    out: Path,
+    *,
+    title: str,
+    regions: RegionSet | None = None,
+    width: int = 1000,
+    height: int = 800,
+) -> float:
+    """Write a PNG map of a scenario's ΔMDA8 [µg m⁻³] per cell, ``(y, x)``, with ``lon`` and
+    ``lat`` [°] of the cell centres (1-D or 2-D). A diverging colour scale symmetric about 0
+    (blue: lower, red: higher; white: no change), a colour bar, and the regions' outlines.
+    Returns the colour scale's bound [µg m⁻³]."""
+    values = np.ma.masked_invalid(np.asarray(delta, dtype=float))
+    if lon.ndim == 1 and lat.ndim == 1:
+        lon, lat = np.meshgrid(lon, lat)
+    bound = float(np.nanmax(np.abs(values.filled(np.nan)))) if values.count() else 0.0
+    bound = bound if bound > 0 else 1.0
+    fig, ax = plt.subplots(figsize=(width / 100, height / 100), dpi=100)
+    mesh = ax.pcolormesh(lon, lat, values, cmap="RdBu_r", vmin=-bound, vmax=bound, shading="auto")
+    if regions is not None:
+        for region in regions:
+            for part in getattr(region.geometry, "geoms", [region.geometry]):
+                x, y = part.exterior.xy
+                ax.plot(x, y, color="#444", lw=0.6)
+    bar = fig.colorbar(mesh, ax=ax, shrink=0.8)
+    bar.set_label("ΔMDA8 [µg m⁻³] (scenario − base)")
+    ax.set_title(title)
+    ax.set_xlabel("longitude [°E]")
+    ax.set_ylabel("latitude [°N]")
+    ax.set_aspect(1.0 / np.cos(np.deg2rad(float(np.nanmean(lat)))))
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return bound

@@ -43,6 +43,52 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--isopleth-png", type=Path, help="PNG of the isopleth (with --isopleth)")
     run.add_argument("--format", choices=("json", "table"), default="table")
     run.set_defaults(handler=_run)
+    picture = actions.add_parser(
+        "map",
+        help="PNG map of a result's ΔMDA8 per cell",
+        description=(
+            "Draw ΔMDA8 (scenario − base) [µg m⁻³] of a `scenario run` result per cell: one "
+            "day (--date) or, by default, the mean over the result's days; blue where the "
+            "scenario lowers MDA8, red where it raises it."
+        ),
+    )
+    picture.add_argument("result", type=Path, help="result netCDF of lantian scenario run")
+    picture.add_argument("--out", required=True, type=Path, help="PNG to write")
+    picture.add_argument("--date", default=None, help="CST day (YYYY-MM-DD); default: the mean")
+    picture.add_argument("--regions", default=None, help="regions to outline (GeoJSON, builtin)")
+    picture.set_defaults(handler=_map)
+
+
+def _map(args: argparse.Namespace) -> int:
+    import xarray as xr
+
+    from api.pictures import draw_delta_map
+    from engine.errors import ForecastError
+
+    if not args.result.is_file():
+        raise ForecastError(f"result file {args.result} does not exist")
+    with xr.open_dataset(args.result) as data:
+        if "delta_mda8" not in data:
+            raise ForecastError(f"{args.result} holds no delta_mda8: not a scenario result")
+        delta = data["delta_mda8"].load()
+        lon, lat = data["lon"].values, data["lat"].values
+    if args.date:
+        dates = [str(d)[:10] for d in delta["date"].values]
+        if args.date not in dates:
+            raise ValueError(f"--date {args.date}: the result has {', '.join(dates)}")
+        field, when = delta.isel(date=dates.index(args.date)), args.date
+    else:
+        field, when = delta.mean("date"), "mean over the result's days"
+    regions = None
+    if args.regions:
+        from grids import load_regions
+
+        regions = load_regions(args.regions)
+    bound = draw_delta_map(
+        field.values, lon, lat, args.out, title=f"ΔMDA8, {when}", regions=regions
+    )
+    print(f"wrote {args.out} (colour scale ±{bound:.2f} µg m-3)")
+    return 0
 
 
 def _bar(share: float, stage: str) -> None:
