@@ -16,22 +16,20 @@ from __future__ import annotations
 import builtins
 import contextlib
 import datetime as dt
-import json
 import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from api._store_access import AccessTables
 from api._store_rows import (
     MIGRATIONS,
     decision_dict,
-    decision_row,
     episodes_from_rows,
-    notice_from_row,
 )
+from api._store_writer import Issued, Writer, now, one_line
 from engine.episodes import PriorDecision
 from engine.errors import LantianError
 from engine.linkage import Notice
@@ -46,127 +44,6 @@ SCHEMA_VERSION = max(MIGRATIONS)
 
 class StoreError(LantianError):
     """The decision store cannot be read or written (missing, read-only, full, locked)."""
-
-
-class Issued(NamedTuple):
-    """One decision to record: the response, who issued it, any override, the inputs' ids."""
-
-    response: Response
-    issued_by: str | None
-    override_level: str | None
-    override_reason: str | None
-    inputs: dict[str, Any]
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _prior(row: sqlite3.Row | None) -> PriorDecision | None:
-    if row is None:
-        return None
-    return PriorDecision(
-        date=dt.date.fromisoformat(row["date"]), level=row["level"], episode_id=row["episode_id"]
-    )
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
-
-
-_PRIOR = (
-    "SELECT id, date, level, episode_id FROM decisions WHERE rule_set = ? AND mode = ? "
-    "AND region_code = ? AND date < ? AND withdrawn IS NULL {extra} "
-    "ORDER BY date DESC, id DESC LIMIT 1"
-)
-
-
-class Writer:
-    """Reads and writes on one connection, inside one transaction (:meth:`DecisionStore.writer`)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def prior(
-        self, day: dt.date, rule_set: str, mode: str, codes: Sequence[str]
-    ) -> dict[str, tuple[PriorDecision | None, PriorDecision | None]]:
-        """Per region, the latest issued (not withdrawn) decision before ``day`` and the latest
-        active one, under the same rule set and mode; regions without any are left out.
-
-        Each look-up walks a partial index backwards, so its cost does not grow with history.
-        """
-        out = {}
-        for code in codes:
-            params = (rule_set, mode, code, day.isoformat())
-            last = self.db.execute(_PRIOR.format(extra=""), params).fetchone()
-            if last is None:
-                continue
-            active = self.db.execute(_PRIOR.format(extra="AND level != 'none'"), params).fetchone()
-            out[code] = (_prior(last), _prior(active))
-        return out
-
-    def prior_id(self, day: dt.date, rule_set: str, mode: str, code: str) -> int | None:
-        row = self.db.execute(
-            _PRIOR.format(extra=""), (rule_set, mode, code, day.isoformat())
-        ).fetchone()
-        return int(row["id"]) if row else None
-
-    def notices(self, day: dt.date | None = None) -> list[Notice]:
-        """Regional notices not withdrawn (those in force on ``day`` when given), newest first."""
-        where, params = "WHERE withdrawn IS NULL", []
-        if day is not None:
-            where += " AND start <= ? AND end >= ?"
-            params = [day.isoformat(), day.isoformat()]
-        rows = self.db.execute(
-            f"SELECT * FROM regional_notices {where} ORDER BY id DESC", params
-        ).fetchall()
-        return [notice_from_row(row) for row in rows]
-
-    def generation(self) -> int:
-        row = self.db.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()
-        return int(row[0])
-
-    def bump(self) -> None:
-        """Mark the decisions and notices changed (the response caches of every worker)."""
-        self.db.execute("UPDATE meta SET v = v + 1 WHERE k = 'generation'")
-
-    def replayed(self, key_id: int, token: str) -> tuple[str, list[int]] | None:
-        """(request fingerprint, decision ids) stored under an idempotency key, or None."""
-        row = self.db.execute(
-            "SELECT request, decisions FROM idempotency WHERE key_id = ? AND token = ?",
-            (key_id, token),
-        ).fetchone()
-        return (row["request"], json.loads(row["decisions"])) if row else None
-
-    def remember(self, key_id: int, token: str, request: str, ids: list[int]) -> None:
-        self.db.execute(
-            "INSERT INTO idempotency (key_id, token, request, decisions, created) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (key_id, token, request, json.dumps(ids), _now()),
-        )
-
-    def insert(self, issued: Sequence[Issued]) -> list[int]:
-        """Record decisions; their ids."""
-        created = _now()
-        ids = []
-        for response, issued_by, override_level, override_reason, inputs in issued:
-            row = decision_row(response, created) + (
-                issued_by,
-                override_level,
-                override_reason,
-                json.dumps(inputs, ensure_ascii=False),
-            )
-            cursor = self.db.execute(
-                "INSERT INTO decisions (region_code, date, level, regime, forecast_id, "
-                "forecast_issued, rule_set, aqi_standard, reasons, created, mode, "
-                "forecast_level, episode_id, episode_status, reasons_zh, probabilities, "
-                "issued_by, override_level, override_reason, inputs) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            ids.append(int(cursor.lastrowid or 0))
-        self.bump()
-        return ids
 
 
 class DecisionStore(AccessTables):
@@ -190,7 +67,7 @@ class DecisionStore(AccessTables):
         except (sqlite3.Error, OSError) as error:  # the message carries the error: no log
             raise StoreError(
                 f"the decision store {self.path.name} cannot be opened for writing "
-                f"({_one_line(error)}); check the directory exists and is writable"
+                f"({one_line(error)}); check the directory exists and is writable"
             ) from None
 
     @contextlib.contextmanager
@@ -203,7 +80,7 @@ class DecisionStore(AccessTables):
         except sqlite3.Error as error:
             log.error("decision store %s: %s", self.path, error)
             raise StoreError(
-                f"the decision store {self.path.name} is unavailable ({_one_line(error)})"
+                f"the decision store {self.path.name} is unavailable ({one_line(error)})"
             ) from None
         db.row_factory = sqlite3.Row
         try:
@@ -212,7 +89,7 @@ class DecisionStore(AccessTables):
         except sqlite3.Error as error:
             log.error("decision store %s: %s", self.path, error)
             raise StoreError(
-                f"the decision store {self.path.name} is unavailable ({_one_line(error)})"
+                f"the decision store {self.path.name} is unavailable ({one_line(error)})"
             ) from None
         finally:
             db.close()
@@ -283,7 +160,7 @@ class DecisionStore(AccessTables):
             self._local.db = None
             log.error("decision store %s: %s", self.path, error)
             raise StoreError(
-                f"the decision store {self.path.name} is unavailable ({_one_line(error)})"
+                f"the decision store {self.path.name} is unavailable ({one_line(error)})"
             ) from None
 
     def prior(
@@ -325,7 +202,7 @@ class DecisionStore(AccessTables):
             cursor = w.db.execute(
                 "UPDATE decisions SET withdrawn = ?, withdrawn_by = ?, withdraw_reason = ? "
                 "WHERE id = ? AND withdrawn IS NULL",
-                (_now(), by, reason, decision_id),
+                (now(), by, reason, decision_id),
             )
             if cursor.rowcount:
                 w.bump()
@@ -384,7 +261,7 @@ class DecisionStore(AccessTables):
                     notice.start.isoformat(),
                     notice.end.isoformat(),
                     notice.reason,
-                    _now(),
+                    now(),
                     issued_by,
                 ),
             )
@@ -403,7 +280,7 @@ class DecisionStore(AccessTables):
             cursor = w.db.execute(
                 "UPDATE regional_notices SET withdrawn = ?, withdrawn_by = ?, "
                 "withdraw_reason = ? WHERE id = ? AND withdrawn IS NULL",
-                (_now(), by, reason, notice_id),
+                (now(), by, reason, notice_id),
             )
             if cursor.rowcount:
                 w.bump()

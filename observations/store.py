@@ -26,7 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import ObservationError
+from observations._blocks import SLOTS, month_start_hour, write_blocks
 from observations._csv import POLLUTANTS, read_electricity, read_hourly, read_stations
+from observations._schema import MIGRATIONS
 
 __all__ = ["HOUR_LABELS", "SCHEMA_VERSION", "ImportRejected", "ImportSummary", "ObservationStore"]
 
@@ -36,52 +38,6 @@ HOUR_LABELS = ("end", "start")
 """What an hourly stamp of the station data means (docs/rules.md §1.5): ``end`` — the hour
 ending at it (the national network's 1时 … 24时, the default), ``start`` — the hour beginning."""
 
-_V1 = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE stations (
-    id INTEGER PRIMARY KEY,
-    station_code TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    city_code TEXT NOT NULL,
-    lon REAL NOT NULL,
-    lat REAL NOT NULL,
-    updated TEXT NOT NULL
-);
-CREATE INDEX stations_city ON stations (city_code);
-CREATE TABLE hourly (
-    month INTEGER NOT NULL,
-    station INTEGER NOT NULL REFERENCES stations (id),
-    hours BLOB NOT NULL,
-    PRIMARY KEY (month, station)
-);
-CREATE INDEX hourly_station ON hourly (station, month);
-CREATE TABLE meters (
-    id INTEGER PRIMARY KEY,
-    credit_code TEXT NOT NULL,
-    meter_id TEXT NOT NULL,
-    line_id TEXT NOT NULL,
-    UNIQUE (credit_code, meter_id, line_id)
-);
-CREATE TABLE electricity (
-    month INTEGER NOT NULL,
-    meter INTEGER NOT NULL REFERENCES meters (id),
-    kwh BLOB NOT NULL,
-    PRIMARY KEY (month, meter)
-);
-CREATE INDEX electricity_meter ON electricity (meter, month);
-CREATE TABLE imports (
-    id INTEGER PRIMARY KEY,
-    imported TEXT NOT NULL,
-    files TEXT NOT NULL,
-    counts TEXT NOT NULL
-);
-"""
-# month: CST month of the hour stamps, months since 1970-01; hours: float32 (744, 6), slot
-# 24 × (day - 1) + hour of the stamp, × pollutants pm25, pm10, o3, no2, so2, co; kwh: float32
-# (744,). Slots past the end of a short month stay NaN.
-
-MIGRATIONS: list[str] = [_V1]
-"""``MIGRATIONS[k]`` takes a store from schema version ``k`` to ``k + 1``."""
 SCHEMA_VERSION = len(MIGRATIONS)
 _SHOWN = 100  # bad rows listed in the message (all are in ``problems``)
 
@@ -114,15 +70,6 @@ class ImportSummary:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-_SLOTS = 31 * 24  # hour slots of a month block
-
-
-def _month_start_hour(month: np.ndarray) -> np.ndarray:
-    """First hour (hours since the epoch) of months given as months since 1970-01."""
-    start = month.astype("datetime64[M]").astype("datetime64[h]")
-    return (start - np.datetime64(0, "h")).astype(np.int64)
 
 
 class ObservationStore:
@@ -237,12 +184,12 @@ class ObservationStore:
                     [{**r, "id": known[r["station_code"]], "updated": now} for r in station_rows],
                 )
                 if values is not None:
-                    _write_blocks(
+                    write_blocks(
                         db, "hourly", "station", "hours", values.station, values.hour, values.values
                     )
                 if use is not None:
                     meter_ids = self._meter_ids(db, use.keys)
-                    _write_blocks(
+                    write_blocks(
                         db,
                         "electricity",
                         "meter",
@@ -394,14 +341,14 @@ class ObservationStore:
             months = np.fromiter((r[0] for r in rows), np.int64, len(rows))
             series = np.fromiter((r[1] for r in rows), np.int64, len(rows))
             data = np.frombuffer(b"".join(r[2] for r in rows), np.float32)
-            data = data.reshape(len(rows), _SLOTS, width)
+            data = data.reshape(len(rows), SLOTS, width)
             order = np.argsort(ids)
             row_of = order[np.searchsorted(ids[order], series)]
             # each month's blocks fill one contiguous span of hours of the period
             for month in np.unique(months).tolist():
                 sel = np.flatnonzero(months == month)
-                offset = int(_month_start_hour(np.array([month]))[0]) - hour0
-                lo, hi = max(0, -offset), min(_SLOTS, n_hours - offset)
+                offset = int(month_start_hour(np.array([month]))[0]) - hour0
+                lo, hi = max(0, -offset), min(SLOTS, n_hours - offset)
                 if hi > lo:
                     out[row_of[sel], offset + lo : offset + hi] = data[sel, lo:hi]
         return time, out
@@ -429,52 +376,9 @@ class ObservationStore:
                     r[0]
                     for r in db.execute(f"SELECT {blob} FROM {table} WHERE month = ?", (month,))
                 ]
-                data = np.frombuffer(b"".join(blobs), np.float32).reshape(len(blobs), _SLOTS, -1)
+                data = np.frombuffer(b"".join(blobs), np.float32).reshape(len(blobs), SLOTS, -1)
                 slots = np.flatnonzero(np.isfinite(data).any(axis=(0, 2)))
-                first_hour = int(_month_start_hour(np.array([month]))[0])
+                first_hour = int(month_start_hour(np.array([month]))[0])
                 hour = first_hour + (int(pick(slots)) if slots.size else 0)
                 ends.append((dt.datetime(1970, 1, 1) + dt.timedelta(hours=hour)).date())
         return ends[0], ends[1]
-
-
-def _write_blocks(
-    db: sqlite3.Connection,
-    table: str,
-    key: str,
-    blob: str,
-    series: np.ndarray,
-    hour: np.ndarray,
-    values: np.ndarray,
-) -> None:
-    """Write hourly rows into the month blocks of ``table``, merging with stored blocks."""
-    if hour.size == 0:
-        return
-    width = values.shape[1]
-    month = (hour.astype("datetime64[h]").astype("datetime64[M]")).astype(np.int64)
-    slot = hour - _month_start_hour(month)
-    span = int(series.max()) + 1
-    keys, inverse = np.unique(month * span + series, return_inverse=True)
-    blocks = np.full((keys.size, _SLOTS, width), np.nan, np.float32)
-    block_month, block_series = np.divmod(keys, span)
-    if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS _keys (month INTEGER, series INTEGER)")
-        db.execute("DELETE FROM _keys")
-        db.executemany(
-            "INSERT INTO _keys VALUES (?, ?)",
-            zip(block_month.tolist(), block_series.tolist(), strict=True),
-        )
-        stored = db.execute(
-            f"SELECT t.month, t.{key}, t.{blob} FROM {table} t "
-            f"JOIN _keys k ON t.month = k.month AND t.{key} = k.series"
-        ).fetchall()
-        if stored:
-            where = np.searchsorted(keys, np.array([r[0] * span + r[1] for r in stored]))
-            data = np.frombuffer(b"".join(r[2] for r in stored), np.float32)
-            blocks[where] = data.reshape(len(stored), _SLOTS, width)
-    blocks[inverse, slot] = values
-    db.executemany(
-        f"INSERT OR REPLACE INTO {table} (month, {key}, {blob}) VALUES (?, ?, ?)",
-        zip(
-            block_month.tolist(), block_series.tolist(), (b.tobytes() for b in blocks), strict=True
-        ),
-    )

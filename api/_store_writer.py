@@ -1,0 +1,140 @@
+"""The decision store's writer: the reads and writes of one transaction (prior decisions for the
+episode state, idempotency keys, inserting issued decisions), and the helpers it shares with
+:mod:`api.store`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from api._store_rows import decision_row, notice_from_row
+from engine.episodes import PriorDecision
+from engine.linkage import Notice
+from engine.response import Response
+
+__all__ = ["Issued", "Writer", "now", "one_line"]
+
+
+class Issued(NamedTuple):
+    """One decision to record: the response, who issued it, any override, the inputs' ids."""
+
+    response: Response
+    issued_by: str | None
+    override_level: str | None
+    override_reason: str | None
+    inputs: dict[str, Any]
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _prior(row: sqlite3.Row | None) -> PriorDecision | None:
+    if row is None:
+        return None
+    return PriorDecision(
+        date=dt.date.fromisoformat(row["date"]), level=row["level"], episode_id=row["episode_id"]
+    )
+
+
+def one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+_PRIOR = (
+    "SELECT id, date, level, episode_id FROM decisions WHERE rule_set = ? AND mode = ? "
+    "AND region_code = ? AND date < ? AND withdrawn IS NULL {extra} "
+    "ORDER BY date DESC, id DESC LIMIT 1"
+)
+
+
+class Writer:
+    """Reads and writes on one connection, inside one transaction (:meth:`DecisionStore.writer`)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def prior(
+        self, day: dt.date, rule_set: str, mode: str, codes: Sequence[str]
+    ) -> dict[str, tuple[PriorDecision | None, PriorDecision | None]]:
+        """Per region, the latest issued (not withdrawn) decision before ``day`` and the latest
+        active one, under the same rule set and mode; regions without any are left out.
+
+        Each look-up walks a partial index backwards, so its cost does not grow with history.
+        """
+        out = {}
+        for code in codes:
+            params = (rule_set, mode, code, day.isoformat())
+            last = self.db.execute(_PRIOR.format(extra=""), params).fetchone()
+            if last is None:
+                continue
+            active = self.db.execute(_PRIOR.format(extra="AND level != 'none'"), params).fetchone()
+            out[code] = (_prior(last), _prior(active))
+        return out
+
+    def prior_id(self, day: dt.date, rule_set: str, mode: str, code: str) -> int | None:
+        row = self.db.execute(
+            _PRIOR.format(extra=""), (rule_set, mode, code, day.isoformat())
+        ).fetchone()
+        return int(row["id"]) if row else None
+
+    def notices(self, day: dt.date | None = None) -> list[Notice]:
+        """Regional notices not withdrawn (those in force on ``day`` when given), newest first."""
+        where, params = "WHERE withdrawn IS NULL", []
+        if day is not None:
+            where += " AND start <= ? AND end >= ?"
+            params = [day.isoformat(), day.isoformat()]
+        rows = self.db.execute(
+            f"SELECT * FROM regional_notices {where} ORDER BY id DESC", params
+        ).fetchall()
+        return [notice_from_row(row) for row in rows]
+
+    def generation(self) -> int:
+        row = self.db.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()
+        return int(row[0])
+
+    def bump(self) -> None:
+        """Mark the decisions and notices changed (the response caches of every worker)."""
+        self.db.execute("UPDATE meta SET v = v + 1 WHERE k = 'generation'")
+
+    def replayed(self, key_id: int, token: str) -> tuple[str, list[int]] | None:
+        """(request fingerprint, decision ids) stored under an idempotency key, or None."""
+        row = self.db.execute(
+            "SELECT request, decisions FROM idempotency WHERE key_id = ? AND token = ?",
+            (key_id, token),
+        ).fetchone()
+        return (row["request"], json.loads(row["decisions"])) if row else None
+
+    def remember(self, key_id: int, token: str, request: str, ids: list[int]) -> None:
+        self.db.execute(
+            "INSERT INTO idempotency (key_id, token, request, decisions, created) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (key_id, token, request, json.dumps(ids), now()),
+        )
+
+    def insert(self, issued: Sequence[Issued]) -> list[int]:
+        """Record decisions; their ids."""
+        created = now()
+        ids = []
+        for response, issued_by, override_level, override_reason, inputs in issued:
+            row = decision_row(response, created) + (
+                issued_by,
+                override_level,
+                override_reason,
+                json.dumps(inputs, ensure_ascii=False),
+            )
+            cursor = self.db.execute(
+                "INSERT INTO decisions (region_code, date, level, regime, forecast_id, "
+                "forecast_issued, rule_set, aqi_standard, reasons, created, mode, "
+                "forecast_level, episode_id, episode_status, reasons_zh, probabilities, "
+                "issued_by, override_level, override_reason, inputs) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            ids.append(int(cursor.lastrowid or 0))
+        self.bump()
+        return ids
