@@ -335,7 +335,7 @@ def draw_delta_map(
                 x, y = part.exterior.xy
                 ax.plot(x, y, color="#444", lw=0.6)
     bar = fig.colorbar(mesh, ax=ax, shrink=0.8)
-    bar.set_label("ΔMDA8 [µg m⁻³] (scenario − base)")
+    bar.set_label("ΔMDA8 [µg m-3] (scenario − base)")  # ASCII: CJK fonts lack superscripts
     ax.set_title(title)
     ax.set_xlabel("longitude [°E]")
     ax.set_ylabel("latitude [°N]")
