@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from api.commands._args import iso_date, tomorrow_cst
@@ -25,7 +26,8 @@ def add_response_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--regions",
         default="builtin:key-regions",
-        help="regions GeoJSON or builtin:NAME (default builtin:key-regions)",
+        help="regions GeoJSON or builtin:NAME (default builtin:key-regions; see lantian "
+        "regions --list)",
     )
     parser.add_argument(
         "--date", type=iso_date, default=None, help="first CST day (YYYY-MM-DD); default tomorrow"
@@ -44,15 +46,19 @@ def add_response_arguments(parser: argparse.ArgumentParser) -> None:
         "--ensemble-threshold",
         type=float,
         default=None,
-        help="ensembles: issue the highest level with at least this probability",
+        help="ensembles: issue the highest level with at least this probability "
+        "(default: [decision] of engine/data/rule_sets.toml, 0.5)",
     )
     parser.add_argument(
         "--min-valid-fraction",
         type=float,
         default=None,
-        help="mark a response degraded below this share of valid forecast area",
+        help="mark a response degraded below this share of valid forecast area "
+        "(default: [decision] of engine/data/rule_sets.toml, 0.75)",
     )
-    parser.add_argument("--overrides", default=None, help="TOML file of stricter regional rules")
+    parser.add_argument(
+        "--overrides", type=Path, default=None, help="TOML file of stricter regional rules"
+    )
     parser.add_argument(
         "--standard", default=None, help="AQI standard id for every day (default: in force)"
     )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from api.commands._args import iso_date
+from api.commands._inputs import add_response_arguments
 from api.commands._pipeline import (
     add_output_arguments,
     chosen_format,
@@ -28,46 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "values on a region dimension) or Parquet (needs the 'parquet' extra)."
         ),
     )
-    parser.add_argument("--forecast", required=True, help="forecast netCDF file")
-    parser.add_argument(
-        "--regions",
-        default="builtin:key-regions",
-        help="regions GeoJSON or builtin:NAME (default builtin:key-regions; see lantian "
-        "regions --list)",
-    )
-    parser.add_argument(
-        "--date", type=iso_date, default=None, help="first CST day (YYYY-MM-DD); default tomorrow"
-    )
-    parser.add_argument("--rules", default=None, help="alert rule set id (default: in force)")
-    parser.add_argument(
-        "--mode",
-        choices=("natural", "rolling"),
-        default="natural",
-        help="natural CST days (default) or every 24-h window across midnight",
-    )
-    parser.add_argument(
-        "--pre-alert", action="store_true", help="use the local pre-alert tier (临时管控)"
-    )
-    parser.add_argument(
-        "--ensemble-threshold",
-        type=float,
-        default=None,
-        help="ensembles: issue the highest level with at least this probability "
-        "(default: [decision] of engine/data/rule_sets.toml, 0.5)",
-    )
-    parser.add_argument(
-        "--min-valid-fraction",
-        type=float,
-        default=None,
-        help="mark a response degraded below this share of valid forecast area "
-        "(default: [decision] of engine/data/rule_sets.toml, 0.75)",
-    )
-    parser.add_argument(
-        "--overrides", type=Path, default=None, help="TOML file of stricter regional rules"
-    )
-    parser.add_argument(
-        "--standard", default=None, help="AQI standard id for every day (default: in force)"
-    )
+    add_response_arguments(parser)
     add_output_arguments(parser, LEVEL_FORMATS)
     parser.set_defaults(handler=run)
 
