@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from engine.csvrows import BadValue, number
 from engine.measures import plausibility
 
 __all__ = [
@@ -39,8 +39,8 @@ LON = (73.0, 136.0)  # China's extent with a margin [degree]
 LAT = (3.0, 54.0)
 
 
-class Bad(ValueError):
-    pass
+Bad = BadValue
+"""A field's value is not acceptable (the engine's CSV helpers raise the same)."""
 
 
 def read_rows(
@@ -137,22 +137,6 @@ def as_bool(value: str) -> bool:
     if value.lower() in ("true", "false"):
         return value.lower() == "true"
     raise Bad("expected true or false")
-
-
-def number(
-    value: str, low: float | None = None, high: float | None = None, *, low_open: bool = False
-) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise Bad("not a number") from None
-    if not math.isfinite(number):
-        raise Bad("not a finite number")
-    if low is not None and (number < low or (low_open and number == low)):
-        raise Bad(f"must be {'>' if low_open else '≥'} {low:g}")
-    if high is not None and number > high:
-        raise Bad(f"must be ≤ {high:g}")
-    return number
 
 
 def rate(species: str) -> Callable[[str], float]:
