@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 import xarray as xr
@@ -75,7 +75,8 @@ def regional_mean(field: xr.DataArray, weights: CoverageWeights) -> xr.Dataset:
     field : xarray.DataArray
         Gridded values, dims ``(..., time, lat, lon)`` (or ``(..., time, y, x)`` on a
         projected grid): the last two dims are the grid of ``weights``. float32 or float64,
-        numpy- or dask-backed (one chunk along the grid dims). Any units; kept.
+        numpy- or dask-backed (any chunks of the leading dims; the grid dims are merged into
+        one chunk). Any units; kept.
     weights : CoverageWeights
         Weights ``(region, cell)`` on the same grid (checked against the field's coordinates
         when it has them).
@@ -105,33 +106,25 @@ def regional_mean(field: xr.DataArray, weights: CoverageWeights) -> xr.Dataset:
     check = getattr(weights, "check_field", None)
     if check is not None:
         check(field)
-    indptr, indices, data = weights.kernel_arrays()
-    runs = _cell_runs(weights)
-    total = weights.reference_weight
     dtype = field.dtype if field.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-
-    def reduce(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lead = values.shape[:-2]
-        flat = values.reshape(-1, values.shape[-2] * values.shape[-1])
-        mean, valid = kernels.regional_mean(
-            flat.astype(dtype, copy=False), indptr, indices, data, runs=runs
-        )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fraction = np.where(total > 0, valid / np.where(total > 0, total, 1.0), 0.0)
-            fraction = np.minimum(fraction, 1.0)
-        nregion = len(weights.region_codes)
-        return mean.reshape(*lead, nregion), fraction.astype(dtype).reshape(*lead, nregion)
-
-    mean, fraction = xr.apply_ufunc(
-        reduce,
-        field,
-        input_core_dims=[grid_dims],
-        output_core_dims=[["region"], ["region"]],
-        dask="parallelized",
-        output_dtypes=[dtype, dtype],
-        dask_gufunc_kwargs={"output_sizes": {"region": len(weights.region_codes)}},
-        keep_attrs=True,
+    packed = _Packed(
+        *weights.kernel_arrays(),
+        _cell_runs(weights),
+        np.asarray(weights.reference_weight, dtype=np.float64),
+        len(weights.region_codes),
+        np.dtype(dtype).name,
     )
+    if field.chunks is not None:
+        mean, fraction = _lazy_means(field, grid_dims, packed)
+    else:
+        mean, fraction = xr.apply_ufunc(
+            _means_fractions,
+            field,
+            kwargs={"packed": packed},
+            input_core_dims=[grid_dims],
+            output_core_dims=[["region"], ["region"]],
+            keep_attrs=True,
+        )
     lead_dims = list(field.dims[:-2])
     order = [*lead_dims[:-1], "region", *lead_dims[-1:]]
     name = str(field.name) if field.name is not None else "mean"
@@ -142,3 +135,78 @@ def regional_mean(field: xr.DataArray, weights: CoverageWeights) -> xr.Dataset:
     fraction.attrs = {"units": "1", "long_name": "valid part of the region's weight"}
     out = xr.Dataset({name: mean, "valid_fraction": fraction})
     return out.assign_coords(region=("region", list(weights.region_codes)))
+
+
+class _Packed(NamedTuple):
+    """What one block of the regional mean needs of the weights (plain arrays: picklable)."""
+
+    indptr: NDArray[np.int64]
+    indices: NDArray[np.int64]
+    data: NDArray[np.float64]
+    runs: kernels.CellRuns
+    total: NDArray[np.float64]
+    nregion: int
+    dtype: str
+
+
+def _means_fractions(values: np.ndarray, packed: _Packed) -> tuple[np.ndarray, np.ndarray]:
+    """``(..., ny, nx) -> (..., region)`` twice: the mean and the valid fraction.
+
+    Module-level (not a closure) so that a dask worker imports it, and the numba kernel it
+    calls, by name instead of receiving a pickled function (docs/distributed.md).
+    """
+    dtype = np.dtype(packed.dtype)
+    lead = values.shape[:-2]
+    flat = values.reshape(-1, values.shape[-2] * values.shape[-1])
+    mean, valid = kernels.regional_mean(
+        flat.astype(dtype, copy=False), packed.indptr, packed.indices, packed.data, runs=packed.runs
+    )
+    total = packed.total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fraction = np.where(total > 0, valid / np.where(total > 0, total, 1.0), 0.0)
+        fraction = np.minimum(fraction, 1.0)
+    return (
+        mean.reshape(*lead, packed.nregion),
+        fraction.astype(dtype).reshape(*lead, packed.nregion),
+    )
+
+
+def _stacked_block(values: np.ndarray, packed: _Packed) -> np.ndarray:
+    """One dask block: ``(..., ny, nx) -> (..., 2, region)``, mean then valid fraction."""
+    mean, fraction = _means_fractions(values, packed)
+    return np.stack([mean, fraction], axis=-2)
+
+
+def _lazy_means(
+    field: xr.DataArray, grid_dims: list[Any], packed: _Packed
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """The regional means of a dask-backed field, block by block (lazy).
+
+    Each block of the field (any chunks of the leading dims; the grid dims are merged into
+    one chunk, since an hour's mean needs the whole grid) goes through the numba kernel. The
+    weights enter the graph once, as one delayed object shared by every task, not copied
+    into each task. A row's mean does not depend on the rows beside it, so the result is
+    the in-memory one bit for bit, however the leading dims are chunked.
+    """
+    import dask
+    import dask.array as da
+
+    data = field.chunk({str(d): -1 for d in grid_dims}).data
+    nd = data.ndim
+    lead = tuple(range(nd - 2))
+    stacked = da.blockwise(
+        _stacked_block,
+        (*lead, nd, nd + 1),
+        data,
+        (*lead, nd - 2, nd - 1),
+        dask.delayed(packed, pure=True),
+        None,
+        new_axes={nd: 2, nd + 1: packed.nregion},
+        concatenate=True,
+        dtype=np.dtype(packed.dtype),
+    )
+    dims = [*field.dims[:-2], "region"]
+    coords = {k: c for k, c in field.coords.items() if set(c.dims) <= set(field.dims[:-2])}
+    mean = xr.DataArray(stacked[..., 0, :], dims=dims, coords=coords, attrs=dict(field.attrs))
+    fraction = xr.DataArray(stacked[..., 1, :], dims=dims, coords=coords)
+    return mean, fraction

@@ -75,19 +75,51 @@ def _hourly_axis(hourly: xr.Dataset) -> xr.Dataset:
 def _run(kernel_name: str, array: Any, axis: int, first: int, n_days: int, *args: Any) -> Any:
     """Apply a daily kernel along ``axis``: ``(..., time, ...) -> (..., day, ...)``.
 
-    A dask array stays lazy: each block (whole time axis, any chunks of the other dims) goes
-    through the same kernel.
+    A dask array stays lazy and its time chunks stay bounded: it is rechunked so that every
+    chunk boundary falls on a CST midnight (whole days per chunk, about as many hours as its
+    chunks had), then each block goes through the same kernel. A day's statistics (its MDA8
+    windows included: they lie inside the day) read only that day's hours, so a day that
+    straddled two chunks of the input gives the in-memory value bit for bit.
     """
-    if hasattr(array, "dask"):
+    if hasattr(array, "dask") and array.shape[axis]:
         import dask.array as da
 
-        array = array.rechunk({axis: -1})
+        sizes, firsts, days = _day_aligned(array.shape[axis], max(array.chunks[axis]), first)
+        array = array.rechunk({axis: sizes})
         dtype = array.dtype if array.dtype in (np.float32, np.float64) else np.float64
-        chunks = tuple((n_days,) if i == axis else c for i, c in enumerate(array.chunks))
+        chunks = tuple(days if i == axis else c for i, c in enumerate(array.chunks))
         return da.map_blocks(
-            _run_numpy, array, kernel_name, axis, first, n_days, *args, chunks=chunks, dtype=dtype
+            _run_block, array, kernel_name, axis, firsts, days, *args, chunks=chunks, dtype=dtype
         )
     return _run_numpy(np.asarray(array), kernel_name, axis, first, n_days, *args)
+
+
+def _day_aligned(
+    n_hours: int, chunk_hours: int, first: int
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """Chunks of ``n_hours`` hours that begin at CST midnights (the first at hour ``first``
+    of its day): their sizes, the hour of day each begins at, and the days each touches."""
+    step = 24 * max(1, round(chunk_hours / 24))
+    cuts = [0, *range(step - first, n_hours, step), n_hours]
+    sizes = tuple(b - a for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a)
+    firsts = (first,) + (0,) * (len(sizes) - 1)
+    days = tuple((f + n - 1) // 24 + 1 for f, n in zip(firsts, sizes, strict=True))
+    return sizes, firsts, days
+
+
+def _run_block(
+    block: np.ndarray,
+    kernel_name: str,
+    axis: int,
+    firsts: tuple[int, ...],
+    days: tuple[int, ...],
+    *args: Any,
+    block_info: dict | None = None,
+) -> np.ndarray:
+    """One day-aligned dask block through :func:`_run_numpy` (module level: workers import
+    it by name)."""
+    index = block_info[0]["chunk-location"][axis] if block_info else 0
+    return _run_numpy(block, kernel_name, axis, firsts[index], days[index], *args)
 
 
 def _run_numpy(
