@@ -189,14 +189,22 @@ def regional_daily(
     Non-finite values (±Inf) are invalid data and count as missing, like NaN: they lower the
     region's ``valid_fraction`` and never enter a mean (docs/rules.md §1.5). Dask-backed
     forecasts may be chunked along any dim; the grid dims are merged into one chunk, as the
-    regional mean of an hour needs the whole grid.
+    regional mean of an hour needs the whole grid. Their regional hourly means are computed
+    here (on a dask.distributed cluster if a Client is open) and everything after them in
+    memory, so the result equals the in-memory one bit for bit (docs/distributed.md).
     """
+    means = {
+        p: regional_mean(_guarded(forecast[p], p), weights) for p in POLLUTANTS if p in forecast
+    }
+    if any(mean.chunks for mean in means.values()):
+        # A lazy (dask) forecast: one pass over it computes every pollutant's hourly regional
+        # means, block by block, on the active scheduler (a dask.distributed Client if one is
+        # open); what follows is small — ([member,] region, time) — and runs in memory.
+        import dask
+
+        means = dict(zip(means, dask.compute(*means.values()), strict=True))
     hourly, valid = {}, []
-    for pollutant in POLLUTANTS:
-        if pollutant not in forecast:
-            continue
-        field = _guarded(forecast[pollutant], pollutant)
-        mean = regional_mean(field, weights)
+    for pollutant, mean in means.items():
         valid.append(mean["valid_fraction"])
         hourly[pollutant] = mean[pollutant] if pollutant in mean else mean["mean"]
     hourly_ds = xr.Dataset(hourly)

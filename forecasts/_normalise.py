@@ -11,7 +11,8 @@ HJ 633 (µg m⁻³; CO mg m⁻³) — or refused — and its values checked (doc
   bound of its pollutant (``engine/data/plausibility.toml``) refuses the data, naming the
   variable, the count and the first place.
 
-Dask-backed (chunked) data stay lazy; the checks then compute reductions chunk by chunk.
+Dask-backed (chunked) data stay lazy; the checks then compute reductions chunk by chunk, or,
+with ``per_chunk=True`` (the chunked reader), run inside each block when it is computed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import xarray as xr
 
 from engine.errors import ForecastError, PolicyError
 from engine.units import TARGET_UNITS, conversion_factor
+from forecasts._chunked import checked_per_chunk
 from forecasts._layouts import Layout, apply_layout, detect_layout, get_layout
 
 __all__ = ["OPTIONAL", "REQUIRED", "normalise", "plausibility_bounds"]
@@ -66,7 +68,13 @@ def plausibility_bounds() -> dict[str, float]:
     return out
 
 
-def normalise(ds: xr.Dataset, *, layout: str | None = None, where: str = "dataset") -> xr.Dataset:
+def normalise(
+    ds: xr.Dataset,
+    *,
+    layout: str | None = None,
+    where: str = "dataset",
+    per_chunk: bool = False,
+) -> xr.Dataset:
     """Check ``ds`` against the forecast contract and convert it to HJ 633 units.
 
     Parameters
@@ -80,6 +88,10 @@ def normalise(ds: xr.Dataset, *, layout: str | None = None, where: str = "datase
         variable names.
     where : str
         How messages name the data (e.g. ``forecast file data/x.nc``).
+    per_chunk : bool
+        Dask-backed data: defer the value checks (holes, negative, implausible, ±Inf) to each
+        block, run when the data are computed (:mod:`forecasts._chunked`), instead of
+        computing whole-array reductions now. Numpy-backed data are checked now either way.
 
     Returns
     -------
@@ -116,7 +128,10 @@ def normalise(ds: xr.Dataset, *, layout: str | None = None, where: str = "datase
     for pollutant in (*REQUIRED, *OPTIONAL):
         if pollutant in ds.data_vars:
             variable = _in_standard_units(ds, pollutant, where)
-            variables[pollutant] = _checked(variable, pollutant, bounds.get(pollutant), where)
+            check = _checked
+            if per_chunk and variable.chunks is not None:
+                check = checked_per_chunk
+            variables[pollutant] = check(variable, pollutant, bounds.get(pollutant), where)
     return xr.Dataset(variables, attrs=dict(ds.attrs))
 
 

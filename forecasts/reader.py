@@ -19,7 +19,10 @@ import hashlib
 import logging
 import os
 import re
+import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -107,7 +110,12 @@ def max_forecast_bytes() -> int:
     return int(number * 1024 ** "kmgt".find(unit) * 1024) if unit else int(number)
 
 
-def read_forecast(path: str | Path, *, layout: str | None = None) -> Forecast:
+def read_forecast(
+    path: str | Path,
+    *,
+    layout: str | None = None,
+    chunks: Mapping[str, int] | None = None,
+) -> Forecast:
     """Read, validate and normalise a forecast netCDF file.
 
     Parameters
@@ -117,46 +125,110 @@ def read_forecast(path: str | Path, *, layout: str | None = None) -> Forecast:
     layout : str, optional
         Model layout id (``cmaq``, ``wrf-chem``, ``cams``); default: detected from the
         variable names (none for a file in Lantian's contract).
+    chunks : mapping of str to int, optional
+        Open lazily with dask instead of loading the file: chunk sizes along ``time`` [h] and
+        ``member`` (the contract's names, for a model's own layout too; the grid is always
+        one chunk and a model's vertical levels one level per chunk). The value checks then
+        run in each chunk when it is computed, and a bad chunk raises naming its variable
+        and time range (:mod:`forecasts._chunked`); the memory budget applies to one chunk.
+        Default: the whole file in memory.
 
     Returns
     -------
     Forecast
-        The forecast in memory, in µg/m³ (CO mg/m³), with its identity.
+        The forecast in µg/m³ (CO mg/m³), with its identity: in memory, or dask-backed with
+        ``chunks`` (the file then stays open while the forecast is used).
 
     Raises
     ------
     ForecastError
-        The file is missing or unreadable; the pollutants it declares exceed the memory budget
-        (:func:`max_forecast_bytes`); or it breaks the forecast contract (see
-        :func:`forecasts.normalise`).
+        The file is missing or unreadable; the pollutants it declares (with ``chunks``: one
+        chunk of them) exceed the memory budget (:func:`max_forecast_bytes`); or it breaks
+        the forecast contract (see :func:`forecasts.normalise`).
     """
     path = Path(path)
     where = f"forecast file {path}"
     if not path.is_file():
         raise ForecastError(f"forecast file {path} does not exist")
-    try:
-        opened = xr.open_dataset(path, engine="netcdf4")
-    except Exception as error:  # netCDF4/HDF5 raise many unrelated types
-        raise ForecastError(f"forecast file {path} cannot be read as netCDF: {error}") from error
+    if chunks is not None:
+        return _read_chunked(path, layout, chunks, where)
+    opened = _open(path)
     with opened:
-        try:
-            chosen = get_layout(layout) if layout else detect_layout(opened)
-            # Only the pollutants (at the surface) are read: a wrfout or CMAQ file holds more.
-            lazy = apply_layout(opened, chosen) if chosen else _pollutants(opened)
-        except ForecastError as error:
-            raise ForecastError(f"{where} {error}") from None
+        lazy = _mapped(opened, layout, where)
         _check_budget(lazy, where)
         try:
             raw = lazy.load()
         except Exception as error:  # a truncated or corrupt variable
             raise ForecastError(f"{where} cannot be read: {error}") from error
-    data = normalise(raw, where=where)
-    model = str(raw.attrs.get("model", "unknown"))
-    issued = str(raw.attrs.get("issued", ""))
-    forecast_id = str(raw.attrs.get("forecast_id", "")) or (
+    return _forecast(normalise(raw, where=where), raw.attrs, path)
+
+
+def _open(path: Path, chunks: Mapping[str, int] | None = None) -> xr.Dataset:
+    try:
+        with warnings.catch_warnings():  # asked-for chunks may cut the file's own: not news
+            warnings.filterwarnings("ignore", "The specified chunks separate", UserWarning)
+            return xr.open_dataset(path, engine="netcdf4", chunks=chunks)
+    except Exception as error:  # netCDF4/HDF5 raise many unrelated types
+        raise ForecastError(f"forecast file {path} cannot be read as netCDF: {error}") from error
+
+
+def _mapped(opened: xr.Dataset, layout: str | None, where: str) -> xr.Dataset:
+    """The pollutants in the contract's names (a model layout mapped), still unread."""
+    try:
+        chosen = get_layout(layout) if layout else detect_layout(opened)
+        # Only the pollutants (at the surface) are read: a wrfout or CMAQ file holds more.
+        return apply_layout(opened, chosen) if chosen else _pollutants(opened)
+    except ForecastError as error:
+        raise ForecastError(f"{where} {error}") from None
+
+
+def _forecast(data: xr.Dataset, attrs: Mapping[str, Any], path: Path) -> Forecast:
+    model = str(attrs.get("model", "unknown"))
+    issued = str(attrs.get("issued", ""))
+    forecast_id = str(attrs.get("forecast_id", "")) or (
         f"{model}@{issued}" if issued else f"{path.name}#{_digest(path)}"
     )
     return Forecast(data=data, id=forecast_id, model=model, issued=issued, path=path)
+
+
+def _read_chunked(
+    path: Path, layout: str | None, chunks: Mapping[str, int], where: str
+) -> Forecast:
+    """:func:`read_forecast` with ``chunks``: dask-backed, checked per chunk when computed."""
+    unknown = sorted(set(chunks) - {"time", "member"})
+    if unknown or any(int(n) < 1 for n in chunks.values()):
+        raise ForecastError(
+            f"chunks {dict(chunks)} for {where}: give positive sizes along 'time' and 'member' "
+            "only (the grid is one chunk)"
+        )
+    with _open(path) as probe:  # metadata only: which dims the file calls time, levels, grid
+        chosen = get_layout(layout) if layout else _detected(probe, where)
+        names = {"time": ("time",), "member": ("member",)}
+        levels: tuple[str, ...] = ()
+        if chosen is not None:
+            names["time"] = chosen.time_names
+            levels = chosen.level_names
+        on_disk: dict[str, int] = {}
+        for name in map(str, probe.dims):
+            on_disk[name] = 1 if name in levels else -1
+        for key, size in chunks.items():
+            for name in names[key]:
+                if name in on_disk:
+                    on_disk[name] = int(size)
+    opened = _open(path, on_disk)
+    lazy = _mapped(opened, layout, where)
+    lazy = lazy.chunk({d: -1 for d in lazy.dims if d not in ("time", "member")})
+    _check_budget(lazy, where, per_chunk=True)
+    data = normalise(lazy, where=where, per_chunk=True)
+    log.info("%s opened lazily in chunks %s", where, dict(data.chunks))
+    return _forecast(data, lazy.attrs, path)
+
+
+def _detected(probe: xr.Dataset, where: str) -> Any:
+    try:
+        return detect_layout(probe)
+    except ForecastError as error:
+        raise ForecastError(f"{where} {error}") from None
 
 
 def _pollutants(opened: xr.Dataset) -> xr.Dataset:
@@ -164,16 +236,36 @@ def _pollutants(opened: xr.Dataset) -> xr.Dataset:
     return opened[[p for p in POLLUTANTS if p in opened.data_vars]]
 
 
-def _check_budget(lazy: xr.Dataset, where: str) -> None:
-    """Refuse data declaring more bytes than the budget, before any is read."""
+def _check_budget(lazy: xr.Dataset, where: str, *, per_chunk: bool = False) -> None:
+    """Refuse data declaring more bytes than the budget, before any is read.
+
+    ``per_chunk``: the budget bounds the largest chunk of any variable (what one task holds),
+    not the file, which a chunked read never holds whole.
+    """
     budget = max_forecast_bytes()
+    if per_chunk:
+        chunk = {
+            str(n): int(np.prod([max(c) for c in v.chunks])) * v.dtype.itemsize
+            for n, v in lazy.data_vars.items()
+            if v.chunks
+        }
+        name = max(chunk, key=chunk.__getitem__, default=None)
+        if name is not None and chunk[name] > budget:
+            raise ForecastError(
+                f"{where}: one chunk of {name} holds {chunk[name] / 2**30:.3g} GiB "
+                f"(chunks {dict(lazy.chunks)}), more than the memory budget of "
+                f"{budget / 2**30:.3g} GiB; give fewer hours or members per chunk, or raise "
+                "LANTIAN_MAX_FORECAST_BYTES"
+            )
+        return
     declared = sum(int(v.size) * v.dtype.itemsize for v in lazy.variables.values())
     if declared > budget:
         sizes = ", ".join(f"{n} {tuple(lazy[n].shape)}" for n in lazy.data_vars)
         raise ForecastError(
             f"{where} declares {declared / 2**30:.3g} GiB of data ({sizes}), more than the "
             f"memory budget of {budget / 2**30:.3g} GiB; check the file, or raise "
-            "LANTIAN_MAX_FORECAST_BYTES if it is genuine"
+            "LANTIAN_MAX_FORECAST_BYTES if it is genuine, or read it in chunks "
+            "(read_forecast(path, chunks=...); lantian levels --workers N)"
         )
 
 
