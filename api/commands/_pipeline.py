@@ -116,11 +116,14 @@ def compute_responses(
     standard: str | None = None,
     ensemble_threshold: float | None = None,
     min_valid_fraction: float | None = None,
+    chunks: dict[str, int] | None = None,
 ) -> tuple[list[dict[str, Any]], Any, dt.date]:
     """Responses of every region from ``day`` (default tomorrow, CST), as JSON records.
 
     Returns the records (``api.schemas.Response`` dumps), the region set and the day. The
-    forecast alone decides: no decision store, no episode (a one-off computation).
+    forecast alone decides: no decision store, no episode (a one-off computation). ``chunks``
+    reads the forecast lazily in chunks (``read_forecast(..., chunks=)``; on the dask cluster
+    a command opened, docs/distributed.md).
     """
     started = time.perf_counter()
     from api.commands._args import tomorrow_cst
@@ -145,7 +148,7 @@ def compute_responses(
     rule_set = get_rule_set(rules) if rules else rule_set_for(day)
 
     with _step(f"reading forecast {forecast_path}"):
-        forecast = read_forecast(forecast_path)
+        forecast = read_forecast(forecast_path, chunks=chunks)
     with _step(f"loading regions {regions_spec}"):
         regions = load_regions(regions_spec)
     cache = weights_cache_dir()

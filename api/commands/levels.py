@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from api.cluster import add_cluster_arguments, cluster_settings, open_cluster
 from api.commands._inputs import add_response_arguments
 from api.commands._pipeline import (
     add_output_arguments,
@@ -29,23 +30,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_response_arguments(parser)
     add_output_arguments(parser, LEVEL_FORMATS)
+    add_cluster_arguments(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     fmt = chosen_format(args.format, args.output, LEVEL_FORMATS)
-    records, regions, _ = compute_responses(
-        args.forecast,
-        args.regions,
-        args.date,
-        rules=args.rules,
-        mode=args.mode,
-        pre_alert=args.pre_alert,
-        overrides_path=args.overrides,
-        standard=args.standard,
-        ensemble_threshold=args.ensemble_threshold,
-        min_valid_fraction=args.min_valid_fraction,
-    )
+    cluster = cluster_settings(args)
+    with open_cluster(cluster):
+        records, regions, _ = compute_responses(
+            args.forecast,
+            args.regions,
+            args.date,
+            rules=args.rules,
+            mode=args.mode,
+            pre_alert=args.pre_alert,
+            overrides_path=args.overrides,
+            standard=args.standard,
+            ensemble_threshold=args.ensemble_threshold,
+            min_valid_fraction=args.min_valid_fraction,
+            chunks=cluster.chunks(),
+        )
     from api.formats import region_geometries, render_levels
 
     geometries = region_geometries(regions) if fmt == "geojson" else None
