@@ -21,9 +21,7 @@ def _hourly(start: str = "2026-07-01T05:00", hours: int = 96) -> xr.Dataset:
     o3[0, 30:35, 1] = np.nan  # holes: validity rules must see the same hours in both runs
     pm25[1, 40:46, 2] = np.nan
     dims = ("member", "time", "region")
-    return xr.Dataset(
-        {"o3": (dims, o3), "pm25": (dims, pm25)}, coords={"time": time}
-    )
+    return xr.Dataset({"o3": (dims, o3), "pm25": (dims, pm25)}, coords={"time": time})
 
 
 @pytest.mark.parametrize("chunk", [1, 5, 7, 13, 24, 30, 50])
@@ -31,9 +29,9 @@ def test_day_split_between_chunks_gives_the_in_memory_values(chunk: int) -> None
     hourly = _hourly()
     # 05:00 UTC is 13:00 CST: with these chunk sizes CST days straddle chunk boundaries
     chunked = hourly.chunk({"time": chunk, "member": 1})
-    assert any(
-        (13 + b) % 24 != 0 for b in np.cumsum(chunked.chunks["time"])[:-1]
-    ), "the test needs a CST day split between two input chunks"
+    assert any((13 + b) % 24 != 0 for b in np.cumsum(chunked.chunks["time"])[:-1]), (
+        "the test needs a CST day split between two input chunks"
+    )
     expected = daily_statistics(hourly)
     lazy = daily_statistics(chunked)
     assert lazy["o3_mda8"].chunks is not None  # stayed lazy
