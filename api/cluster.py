@@ -152,21 +152,17 @@ def worker_environment(threads_per_worker: int) -> dict[str, str]:
     return {"NUMBA_NUM_THREADS": str(threads_per_worker)}
 
 
-def numba_threads() -> dict[str, Any]:
-    """What a worker runs numba with: its task threads, numba's pool and threading layer.
+def numba_threads(dask_worker: Any = None) -> dict[str, Any]:
+    """What a worker runs numba with: its task threads, numba's pool, ``NUMBA_NUM_THREADS``.
 
-    Run on every worker with ``client.run(numba_threads)`` (imported by name there).
+    Run on every worker with ``client.run(numba_threads)`` (imported there by name;
+    distributed passes the worker as ``dask_worker``).
     """
     import numba
 
     from engine.kernels import aggregate  # noqa: F401  (the kernels load, from the cache)
 
-    try:
-        from distributed import get_worker
-
-        nthreads: int | None = get_worker().state.nthreads
-    except (ImportError, ValueError):
-        nthreads = None
+    nthreads = dask_worker.state.nthreads if dask_worker is not None else None
     return {
         "task_threads": nthreads,
         "numba_threads": int(numba.get_num_threads()),
