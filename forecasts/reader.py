@@ -9,6 +9,12 @@ against a memory budget before reading it, maps the model's layout, converts eve
 to the units of HJ 633 (µg/m³; CO mg/m³) explicitly and checks its values
 (:func:`forecasts.normalise`), raising :class:`~engine.errors.ForecastError` naming the file
 and the problem otherwise.
+
+By default the file is read whole into memory. ``read_forecast(path, chunks={"time": 24,
+"member": 1})`` opens it lazily with dask instead (a national ensemble larger than memory,
+``lantian levels --workers N``; docs/distributed.md): nothing is read until the pipeline
+computes, the value checks run in each chunk then (:mod:`forecasts._chunked`), and the memory
+budget bounds one chunk.
 """
 
 from __future__ import annotations
