@@ -36,7 +36,7 @@ import xarray as xr
 from engine.cst import CST_OFFSET
 from engine.errors import ForecastError
 from engine.response import ForecastIdentity
-from forecasts._layouts import POLLUTANTS, apply_layout, detect_layout, get_layout
+from forecasts._layouts import POLLUTANTS, Layout, apply_layout, detect_layout, get_layout
 from forecasts._normalise import OPTIONAL, REQUIRED, normalise
 
 __all__ = [
@@ -209,7 +209,7 @@ def _read_chunked(
         )
     with _open(path) as probe:  # metadata only: which dims the file calls time, levels, grid
         chosen = get_layout(layout) if layout else _detected(probe, where)
-        names = {"time": ("time",), "member": ("member",)}
+        names: dict[str, tuple[str, ...]] = {"time": ("time",), "member": ("member",)}
         levels: tuple[str, ...] = ()
         if chosen is not None:
             names["time"] = chosen.time_names
@@ -230,7 +230,7 @@ def _read_chunked(
     return _forecast(data, lazy.attrs, path)
 
 
-def _detected(probe: xr.Dataset, where: str) -> Any:
+def _detected(probe: xr.Dataset, where: str) -> Layout | None:
     try:
         return detect_layout(probe)
     except ForecastError as error:
