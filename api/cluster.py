@@ -6,7 +6,8 @@ chunks and computes its regional means on a dask.distributed cluster (docs/distr
 * ``--workers N`` opens a :class:`distributed.LocalCluster` of N worker processes with
   ``--threads-per-worker`` threads each (default 1) and ``--worker-memory`` each;
 * ``--scheduler ADDRESS`` connects to a running scheduler (``tcp://host:8786``; dask-jobqueue,
-  dask-kubernetes, ``dask scheduler``), whose workers must have Lantian installed.
+  dask-kubernetes, ``dask scheduler``); the scheduler and its workers must import the same
+  Lantian code as the client (checked on connecting: a one-line error otherwise).
 
 Numba's thread pool is sized per worker: a worker started here gets ``NUMBA_NUM_THREADS`` = its
 task threads in its environment before it imports numba, so 2 workers × 1 thread do not run
@@ -24,10 +25,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import hashlib
+import importlib.util
 import logging
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
 __all__ = [
@@ -35,6 +39,7 @@ __all__ = [
     "ClusterSettings",
     "add_cluster_arguments",
     "cluster_settings",
+    "code_fingerprint",
     "numba_threads",
     "open_cluster",
     "worker_environment",
@@ -226,9 +231,56 @@ def open_cluster(settings: ClusterSettings, *, stream: IO[str] | None = None) ->
                     "the address (tcp://HOST:8786) and that the scheduler runs"
                 ) from None
             where = f"scheduler {settings.scheduler}"
-            _check_workers(client)
+            _check_remote(client, settings.scheduler)
         print(f"dask dashboard: {client.dashboard_link} ({where})", file=stream, flush=True)
         yield client
+
+
+_TASK_MODULES = (
+    "engine.aggregate",
+    "engine.daily",
+    "engine.kernels.aggregate",
+    "engine.kernels.daily",
+    "forecasts._chunked",
+)
+"""Modules whose functions the tasks name: the scheduler and workers must hold the same."""
+
+
+def code_fingerprint() -> str:
+    """Digest of the source of the modules the tasks call (run on a scheduler or worker)."""
+    digest = hashlib.sha256()
+    for name in _TASK_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ImportError(f"no module {name}")
+        digest.update(Path(spec.origin).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _check_remote(client: Any, address: str | None) -> None:
+    """Refuse a cluster that cannot run this Lantian's tasks; warn about numba's threads.
+
+    The scheduler unpickles the task graph and the workers run it: both must import the same
+    Lantian code as the client (else the computation fails later with a long traceback).
+    """
+    from engine.errors import LantianError
+
+    mine = code_fingerprint()
+    try:
+        theirs = {"scheduler": client.run_on_scheduler(code_fingerprint)}
+        theirs.update(client.run(code_fingerprint))
+    except Exception as error:  # an ImportError raised remotely arrives as itself
+        raise LantianError(
+            f"the dask cluster at {address} cannot import Lantian ({type(error).__name__}: "
+            f"{error}); install the same lantian on the scheduler and every worker"
+        ) from None
+    other = sorted(k for k, v in theirs.items() if v != mine)
+    if other:
+        raise LantianError(
+            f"the dask cluster at {address} runs other Lantian code than this client "
+            f"({', '.join(other)}); install the same lantian on the scheduler and every worker"
+        )
+    _check_workers(client)
 
 
 def _check_workers(client: Any) -> None:
