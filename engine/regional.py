@@ -238,10 +238,20 @@ def _guarded(field: xr.DataArray, pollutant: str) -> xr.DataArray:
     if field.chunks is not None:
         grid = {str(d): -1 for d in field.dims[-2:]}
         field = field.chunk(grid)
-        return field.where(~xr.apply_ufunc(np.isinf, field, dask="allowed"))
+        return field.copy(data=field.data.map_blocks(_inf_as_nan, dtype=field.dtype))
     if np.issubdtype(field.dtype, np.floating) and np.isinf(field.values).any():
         field = field.where(~np.isinf(field))
     return field
+
+
+def _inf_as_nan(block: np.ndarray) -> np.ndarray:
+    """One dask block with ±Inf as NaN; copied only if it holds one (module level: workers
+    import it by name)."""
+    if not np.issubdtype(block.dtype, np.floating) or not block.size:
+        return block
+    if np.isfinite(block.min()) and np.isfinite(block.max()):
+        return block
+    return np.where(np.isinf(block), block.dtype.type(np.nan), block)
 
 
 def covered_dates(daily: RegionalDaily) -> tuple[dt.date, dt.date]:

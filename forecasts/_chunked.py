@@ -107,6 +107,8 @@ def _check_block(
             parts.append(f"cell ({index[-2]}, {index[-1]})")
         return " ".join(parts)
 
+    if block.size and _clean(block, bound):
+        return block  # the common case: two read-only passes, no mask allocated
     infinite = np.isinf(block)
     if infinite.any():
         log.warning(
@@ -137,3 +139,13 @@ def _check_block(
                 f"corrupt file, a fill value or wrong units (source units {source_units!r})"
             )
     return block
+
+
+def _clean(block: np.ndarray, bound: float | None) -> bool:
+    """Whether ``block`` is certainly valid: no NaN, ±Inf, negative or implausible value.
+
+    ``min`` and ``max`` are NaN when a NaN is present, so one comparison each settles it; a
+    block that is not clean goes through the masks, which find and name the problem.
+    """
+    low, high = block.min(), block.max()
+    return bool(low >= 0 and high < np.inf and (bound is None or high <= bound))
