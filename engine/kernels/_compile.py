@@ -50,6 +50,8 @@ from numba.core.caching import NullCache
 from numba.core.compiler_lock import global_compiler_lock
 from numba.core.registry import CPUDispatcher as _NumbaDispatcher
 
+from engine.kernels._events import listening, notify, on_compile
+
 __all__ = [
     "cache_home",
     "compile_all",
@@ -168,31 +170,35 @@ def _numba_cache_dir(path: Path) -> Iterator[None]:
 
 _NAN_UNSAFE = frozenset({"fast", "nnan", "ninf"})
 
-CompileEvent = Callable[[str, str, "float | None"], None]
-"""``callback(kernel, signature, seconds)``: ``seconds`` None when a compilation starts."""
-
-_listeners: list[CompileEvent] = []
 _kernels: list[_Kernel] = []  # every kernel declared so far, for compile_all()
 
 
-def on_compile(callback: CompileEvent) -> Callable[[], None]:
-    """Call ``callback(kernel, signature, seconds)`` around each compilation (not cache loads).
-
-    ``seconds`` is None as a compilation starts and its duration [s] when it ends. Returns a
-    function that removes the callback.
-    """
-    _listeners.append(callback)
-    return lambda: _listeners.remove(callback) if callback in _listeners else None
-
-
-def compile_all() -> int:
+def compile_all(progress: Callable[[int, int, str], None] | None = None) -> int:
     """Compile (or load from the cache) every declared signature of every kernel imported so far.
 
-    Returns the number of signatures compiled afresh (0 when the cache held them all).
+    ``progress(done, total, kernel)`` is called before each signature (``done`` of ``total``)
+    and once at the end. Returns the number of signatures compiled afresh (0 when the cache
+    held them all).
     """
+    pending = [
+        (kernel, text)
+        for kernel in list(_kernels)
+        for args, text in kernel._declared.items()
+        if args not in kernel.overloads
+    ]
     misses = 0
+    for done, (kernel, text) in enumerate(pending):
+        if progress is not None:
+            progress(done, len(pending), kernel.py_func.__qualname__)
+        before = sum(kernel._cache_misses.values())
+        with global_compiler_lock:
+            if sigutils.normalize_signature(text)[0] not in kernel.overloads:
+                kernel._compile_one(text)
+        misses += sum(kernel._cache_misses.values()) - before
     for kernel in list(_kernels):
-        misses += kernel.compile_declared()
+        kernel.compile_declared()  # nothing left to compile: closes compilation
+    if progress is not None:
+        progress(len(pending), len(pending), "")
     return misses
 
 
@@ -292,11 +298,11 @@ class _Kernel(_Dispatcher):
         name = self.py_func.__qualname__
         started = time.perf_counter()
         misses = sum(self._cache_misses.values())
-        if _listeners and not self._will_load(text):
-            for listener in list(_listeners):
-                listener(name, text, None)
+        announced = listening() and not self._will_load(text)
+        if announced:
+            notify(name, text, None)
         try:
-            with typeinfer.register_dispatcher(self):
+            with _one_process_at_a_time(self, text), typeinfer.register_dispatcher(self):
                 entry = super().compile(text)
         except Exception as error:  # numba and pickle raise many types on a bad cache file
             if isinstance(self._cache, NullCache):
@@ -318,8 +324,8 @@ class _Kernel(_Dispatcher):
         seconds = time.perf_counter() - started
         if sum(self._cache_misses.values()) > misses:
             log.info("compiled kernel %s (%s) in %.1f s", name, text, seconds)
-            for listener in list(_listeners):
-                listener(name, text, seconds)
+        if announced or sum(self._cache_misses.values()) > misses:
+            notify(name, text, seconds)
         return entry
 
     def _will_load(self, text: str) -> bool:
@@ -357,6 +363,40 @@ class _Kernel(_Dispatcher):
         kernel = cls.declare(py_func, list(declared or sigs), options)
         kernel._set_uuid(uuid)
         return kernel
+
+
+@contextlib.contextmanager
+def _one_process_at_a_time(kernel: _Kernel, text: str) -> Iterator[None]:
+    """Hold a lock file of this kernel signature while it compiles or loads (POSIX).
+
+    Two processes that need the same kernel at once (``lantian demo-data`` and the compiler it
+    starts beside it) would both compile it; with the lock, the second waits and then loads
+    what the first wrote to the cache. Without a cache or ``fcntl`` (Windows), no lock.
+    """
+    path = kernel_cache_dir()
+    if path is None or isinstance(kernel._cache, NullCache):
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    code = kernel.py_func.__code__
+    what = f"{code.co_filename}:{code.co_firstlineno}:{kernel.py_func.__qualname__}:{text}"
+    name = hashlib.sha256(what.encode()).hexdigest()[:20]
+    try:
+        (path / "locks").mkdir(exist_ok=True)
+        handle = open(path / "locks" / f"{name}.lock", "a+b")  # noqa: SIM115 - held below
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _has_source_file(func: Callable[..., Any]) -> bool:
