@@ -17,12 +17,13 @@ def _modules_after(*argv: str) -> set[str]:
         f"    main({list(argv)!r})\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print(' '.join(sorted(sys.modules)))\n"
+        "print('MODULES', ' '.join(sorted(sys.modules)))\n"
     )
     run = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
-    return set(run.stdout.split())
+    line = next(x for x in run.stdout.splitlines() if x.startswith("MODULES "))
+    return set(line.split()[1:])
 
 
 def test_help_imports_no_heavy_module():
