@@ -22,6 +22,9 @@ directory instead of loading foreign code; numba itself also checks the source o
 A cache that cannot be written or read is never fatal: the kernel is compiled in memory and a
 warning says why (``LANTIAN_NUMBA_CACHE=0`` turns the cache off).
 
+Idle OpenMP workers of parallel kernels sleep (``OMP_WAIT_POLICY=PASSIVE``, set before numba
+loads OpenMP unless already set) instead of spinning on a core the next serial call needs.
+
 Compiling is logged (INFO, logger ``engine.kernels._compile``: ``lantian -v`` shows it), and
 :func:`on_compile` registers a callback told of each compilation as it starts and ends — the
 command line draws its progress from it.
@@ -42,6 +45,12 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar, cast
+
+# Before numba loads OpenMP: its idle workers sleep instead of spinning after each parallel
+# kernel. Spinning threads took 5-7x the CPU of a loop of parallel and small serial calls on a
+# busy 2-core machine and slowed the serial calls 3x (benchmarks/bench_threads.py). A value the
+# user or a dask worker set wins; NUMBA_NUM_THREADS is not touched.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numba
 from numba import get_num_threads, prange

@@ -116,3 +116,41 @@ def test_a_kernel_pickles_as_a_declared_kernel(cache_root):
     assert copy is not kernel and copy(4.0) == 8.0
     with pytest.raises(TypeError, match="No matching definition"):
         copy(np.arange(2.0))
+
+
+def _in_process(env_extra: dict[str, str], code: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "NUMBA_NUM_THREADS")}
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, **env_extra},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return run.stdout.split()[-1]
+
+
+_POLICY = (
+    "import os\n"
+    "import numpy as np\n"
+    "import engine.kernels._compile as c\n"
+    "def total(a):\n"
+    "    s = 0.0\n"
+    "    for i in c.prange(a.size):\n"
+    "        s += a[i]\n"
+    "    return s\n"
+    "k = c.jit(['f8(f8[::1])'], parallel=True)(total)\n"
+    "assert k(np.ones(10_000)) == 10_000.0\n"
+    "print(os.environ['OMP_WAIT_POLICY'] + ',' + str(c.get_num_threads()))\n"
+)
+
+
+def test_idle_openmp_workers_sleep_unless_told_otherwise_and_the_thread_count_is_kept():
+    assert _in_process({}, _POLICY).split(",")[0] == "PASSIVE"
+    assert _in_process({"OMP_WAIT_POLICY": "ACTIVE"}, _POLICY).split(",")[0] == "ACTIVE"
+    assert _in_process({"NUMBA_NUM_THREADS": "1"}, _POLICY) == "PASSIVE,1"
