@@ -37,6 +37,7 @@ from api.formats._common import (
 )
 from api.formats._documents import levels_csv, levels_geojson, levels_json, region_geometries
 from api.formats._media import (
+    ACCEPT_HELP,
     ACCEPTED_MEDIA,
     FORMAT_MEDIA,
     FORMAT_RESPONSES,
@@ -47,6 +48,7 @@ from api.formats._tables import levels_table, plan_table
 
 __all__ = [
     "ACCEPTED_MEDIA",
+    "ACCEPT_HELP",
     "FORMAT_MEDIA",
     "FORMAT_RESPONSES",
     "LEVEL_COLOURS",

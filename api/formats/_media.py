@@ -11,7 +11,14 @@ from collections.abc import Sequence
 
 from engine.errors import LantianError
 
-__all__ = ["ACCEPTED_MEDIA", "FORMAT_MEDIA", "FORMAT_RESPONSES", "NotAcceptable", "negotiate"]
+__all__ = [
+    "ACCEPTED_MEDIA",
+    "ACCEPT_HELP",
+    "FORMAT_MEDIA",
+    "FORMAT_RESPONSES",
+    "NotAcceptable",
+    "negotiate",
+]
 
 FORMAT_MEDIA = {
     "json": "application/json",
@@ -19,6 +26,9 @@ FORMAT_MEDIA = {
     "geojson": "application/geo+json",
     "netcdf": "application/x-netcdf",
     "parquet": "application/vnd.apache.parquet",
+    "png": "image/png",
+    "text": "text/plain",
+    "html": "text/html",
 }
 """Media type of each format (``Content-Type`` of the response; parameters such as
 ``charset`` aside). ``application/geo+json`` is RFC 7946's, ``application/vnd.apache.parquet``
@@ -35,11 +45,21 @@ ACCEPTED_MEDIA = {
 }
 """Every media type understood in ``Accept``, with the format it selects."""
 
+ACCEPT_HELP = (
+    "media type(s) wanted, with q-values (RFC 9110): each format's own, as the 200 response "
+    "lists; absent or */*: JSON; none served here: 406. ?format= wins over it"
+)
+"""Description of the ``Accept`` header parameter of a route whose format is negotiated."""
+
+
+LEVEL_MEDIA_FORMATS = ("json", "csv", "geojson", "netcdf", "parquet")
+"""The formats of the responses over HTTP (``?format=`` of ``/v1/response``)."""
+
 
 FORMAT_RESPONSES: dict[int | str, dict] = {
     200: {
         "description": "JSON by default; the other formats by ?format= or the Accept header",
-        "content": {FORMAT_MEDIA[f]: {} for f in ("csv", "geojson", "netcdf", "parquet")},
+        "content": {FORMAT_MEDIA[f]: {} for f in LEVEL_MEDIA_FORMATS[1:]},
     },
     406: {
         "description": "The Accept header names no format served here (and no ?format=)",
@@ -63,7 +83,7 @@ class NotAcceptable(LantianError):
 
 
 def negotiate(
-    fmt: str | None, accept: str | None, formats: Sequence[str] = tuple(FORMAT_MEDIA)
+    fmt: str | None, accept: str | None, formats: Sequence[str] = LEVEL_MEDIA_FORMATS
 ) -> str:
     """The format to serve: ``fmt`` (``?format=``) if given, else the best of ``accept``.
 

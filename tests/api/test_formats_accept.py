@@ -63,6 +63,7 @@ def client(demo_dir, tmp_path_factory):
     settings = Settings(
         forecast=demo_dir / "forecast.nc",
         regions=str(demo_dir / "regions.geojson"),
+        registry=demo_dir / "registry.sqlite",
         db=tmp_path_factory.mktemp("db") / "decisions.sqlite",
         rate_limit=0,
     )
@@ -134,6 +135,28 @@ def test_openapi_lists_the_media_types_and_the_406(client):
     spec = client.get("/openapi.json").json()
     for path in ("/v1/response", "/v1/regions/{code}/response"):
         op = spec["paths"][path]["get"]
-        assert set(op["responses"]["200"]["content"]) == set(FORMAT_MEDIA.values())
+        levels = {FORMAT_MEDIA[f] for f in ("json", "csv", "geojson", "netcdf", "parquet")}
+        assert set(op["responses"]["200"]["content"]) == levels
         assert "406" in op["responses"]
         assert "accept" in {p["name"].lower() for p in op["parameters"]}
+
+
+def test_the_other_routes_with_a_format_follow_accept_too(client):
+    plan = "/v1/regions/130100/plan"
+    as_csv = client.get(plan, params={"date": SECOND}, headers={"Accept": "text/csv"})
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.text.splitlines()[0].count(",") > 3  # a header row of the check list
+    as_json = client.get(plan, params={"date": SECOND}, headers={"Accept": "*/*"})
+    assert as_json.headers["content-type"] == "application/json" and "region" in as_json.json()
+    refused = client.get(plan, params={"date": SECOND}, headers={"Accept": "image/png"})
+    assert refused.status_code == 406 and "application/json, text/csv" in refused.json()["detail"]
+
+    notice = "/v1/regions/130100/notice"
+    html = client.get(notice, params={"date": SECOND}, headers={"Accept": "text/html"})
+    assert html.headers["content-type"].startswith("text/html") and "<" in html.text
+    text = client.get(notice, params={"date": SECOND}, headers={"Accept": "text/plain"})
+    assert text.headers["content-type"].startswith("text/plain") and "<html" not in text.text
+    won = client.get(
+        notice, params={"date": SECOND, "format": "json"}, headers={"Accept": "text/html"}
+    )
+    assert won.headers["content-type"] == "application/json"
