@@ -68,11 +68,12 @@ def series(argv: list[str], env: dict[str, str], runs: int) -> tuple[list[float]
 
 def line(case: str, ours: tuple[list[float], list[float]], peer, peer_name: str, goal: float):
     wall, cpu = statistics.median(ours[0]), statistics.median(ours[1])
-    peer_wall = statistics.median(peer[0])
+    peer_wall, peer_cpu = statistics.median(peer[0]), statistics.median(peer[1])
     verdict = "met" if wall < goal else "missed"
     print(
         f"{case:<24} {wall:7.2f} s (min {min(ours[0]):.2f}, cpu {cpu:.2f})  "
-        f"{peer_wall:7.2f} s {peer_name:<28} {wall / peer_wall:6.1f}x   < {goal:g} s: {verdict}"
+        f"{peer_wall:7.2f} s (cpu {peer_cpu:.2f}) {peer_name:<28} {wall / peer_wall:6.1f}x   "
+        f"< {goal:g} s: {verdict}"
     )
     return wall
 
