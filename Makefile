@@ -14,8 +14,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# Installing also compiles the service's numba kernels into the user's kernel cache (once per
+# numba, Python and CPU; a progress bar on a terminal), so that the first `make run` serves fast.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/lantian compile
 	touch $@
 
 setup: $(VENV)/.installed

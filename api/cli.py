@@ -24,6 +24,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import api
 import api.commands
@@ -151,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = _command_in(argv)
     parser = build_parser(command if command in command_index() else "")
     args = parser.parse_args(argv)
+    progress = _show_compilations(verbose)
     try:
         return int(args.handler(args) or 0)
     except BrokenPipeError:
@@ -164,6 +166,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def _show_compilations(verbose: bool) -> Any:
+    """On a terminal, a status line while kernels compile (``-v`` logs them instead)."""
+    if verbose or not sys.stderr.isatty():
+        return None
+    from api._progress import CompileProgress
+    from engine.kernels._events import on_compile  # numba is not imported by this
+
+    progress = CompileProgress()
+    on_compile(progress)
+    return progress
 
 
 def _first_word(argv: Sequence[str]) -> int:

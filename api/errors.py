@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.formats._media import NotAcceptable
 from api.schemas import ErrorBody
 from api.store import StoreError
 from engine.errors import (
@@ -51,6 +52,7 @@ class ConflictError(LantianError):
 STATUS: list[tuple[type[LantianError], int]] = [
     (NotFoundError, 404),
     (ConflictError, 409),
+    (NotAcceptable, 406),  # the Accept header names no format the route serves
     (DataCoverageError, 422),
     (RegistryError, 422),
     (ObservationError, 422),

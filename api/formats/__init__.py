@@ -16,6 +16,9 @@ laid out, never computed. :func:`render_levels` picks one by name (:data:`LEVEL_
 * ``netcdf`` — CF-1.8 netCDF-4, ``featureType = "timeSeries"``: the regional daily values on a
   ``(region, date)`` grid and the response of each region on ``(region,)``;
 * ``parquet`` — one row per region and day (optional extra ``parquet``: pyarrow).
+
+Over HTTP the format comes from ``?format=`` or the ``Accept`` header (:func:`negotiate`, media
+types in :data:`FORMAT_MEDIA`).
 """
 
 from __future__ import annotations
@@ -33,11 +36,24 @@ from api.formats._common import (
     text_width,
 )
 from api.formats._documents import levels_csv, levels_geojson, levels_json, region_geometries
+from api.formats._media import (
+    ACCEPT_HELP,
+    ACCEPTED_MEDIA,
+    FORMAT_MEDIA,
+    FORMAT_RESPONSES,
+    NotAcceptable,
+    negotiate,
+)
 from api.formats._tables import levels_table, plan_table
 
 __all__ = [
+    "ACCEPTED_MEDIA",
+    "ACCEPT_HELP",
+    "FORMAT_MEDIA",
+    "FORMAT_RESPONSES",
     "LEVEL_COLOURS",
     "LEVEL_FORMATS",
+    "NotAcceptable",
     "Record",
     "Rendered",
     "csv_bytes",
@@ -47,6 +63,7 @@ __all__ = [
     "levels_netcdf",
     "levels_parquet",
     "levels_table",
+    "negotiate",
     "plan_table",
     "region_geometries",
     "render_levels",

@@ -3,12 +3,13 @@
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import PlainTextResponse
 
 from api.compliance import region_compliance
 from api.compliance_schemas import ComplianceDocument
 from api.deps import ServiceDep
+from api.formats import ACCEPT_HELP, negotiate
 from engine.compliance import COMPLIANCE_COLUMNS, compliance_rows, compliance_rules
 from engine.cst import today_cst
 
@@ -34,13 +35,16 @@ def region_compliance_route(
     ] = False,
     language: Annotated[Literal["en", "zh"], Query()] = "en",
     format: Annotated[
-        Literal["json", "csv"], Query(description="json, or csv: the list for inspectors")
-    ] = "json",
+        Literal["json", "csv"] | None,
+        Query(description="json, or csv: the list for inspectors; default: by Accept, json"),
+    ] = None,
+    accept: Annotated[str | None, Header(description=ACCEPT_HELP)] = None,
 ):
     """Whether the firms under the measures of the level issued for the day kept to them: each
     line's electricity use over the day against its own baseline (same weekday and hour,
     outside alerts). Flags carry their evidence (hours, kWh, baseline, rule). Electricity use
     comes from the store of the setting ``LANTIAN_OBSERVATIONS``."""
+    fmt = negotiate(format, accept, ("json", "csv"))  # 406 if Accept names neither
     region = service.region_info(code)
     result = region_compliance(
         code=code,
@@ -55,7 +59,7 @@ def region_compliance_route(
         language=language,
         unmetered=unmetered,
     )
-    if format == "csv":
+    if fmt == "csv":
         import csv
         import io
 

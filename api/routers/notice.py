@@ -3,11 +3,12 @@
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from api.deps import ServiceDep
+from api.formats import ACCEPT_HELP, negotiate
 from api.notice_writer import write_notice
 from engine.cst import tomorrow_cst
 from registry import RegistryStore, region_plan
@@ -54,12 +55,17 @@ def region_notice(
     ] = None,
     rules: Annotated[str | None, Query(description="Alert rule set id; default in force")] = None,
     mode: Annotated[Literal["natural", "rolling"] | None, Query()] = None,
-    format: Annotated[Literal["json", "text", "html"], Query()] = "json",
+    format: Annotated[
+        Literal["json", "text", "html"] | None,
+        Query(description="json, text or html; default: by Accept, json"),
+    ] = None,
+    accept: Annotated[str | None, Header(description=ACCEPT_HELP)] = None,
 ):
     """The alert notice of a region, filled from its response (level, start, expected
     duration, reasons), its plan (measures in force; empty without a registry) and the health
     advice of HJ 633 for the highest AQI category forecast; fields without a source are
     written visibly empty."""
+    fmt = negotiate(format, accept, ("json", "text", "html"))  # 406 if Accept names none
     response = service.response(code, date or tomorrow_cst(), rule_set=rules, mode=mode)
     plan = None
     if response.level != "none" and service.settings.registry.is_file():
@@ -73,9 +79,9 @@ def region_notice(
             regime=response.regime,
         )
     notice = write_notice(response, plan)
-    if format == "text":
+    if fmt == "text":
         return PlainTextResponse(notice.text)
-    if format == "html":
+    if fmt == "html":
         return HTMLResponse(notice.html)
     return {
         "region": {"code": notice.region_code, "name": notice.region_name},

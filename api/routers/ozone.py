@@ -4,10 +4,11 @@ over a period — who moves what, when, and how many kilograms (docs/rules.md §
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import PlainTextResponse
 
 from api.deps import ServiceDep
+from api.formats import ACCEPT_HELP, negotiate
 from api.plan_schemas import OzoneProgrammeDocument
 from engine.cst import tomorrow_cst
 from engine.errors import NotFoundError
@@ -36,9 +37,10 @@ def ozone_programme_route(
         Query(alias="to", description="Last CST day (YYYY-MM-DD); default the first day"),
     ] = None,
     format: Annotated[
-        Literal["json", "csv"],
-        Query(description="json: the programme; csv: the on-site check list"),
-    ] = "json",
+        Literal["json", "csv"] | None,
+        Query(description="json: the programme; csv: the on-site check list; default: by Accept"),
+    ] = None,
+    accept: Annotated[str | None, Header(description=ACCEPT_HELP)] = None,
     language: Annotated[Literal["en", "zh"], Query(description="Language of reasons")] = "en",
 ):
     """The region's peak-shift programme from ``from`` to ``to``: the packaged default
@@ -46,6 +48,7 @@ def ozone_programme_route(
     window, action, days, kilograms of VOC moved out of the window and removed, equipment,
     reason and source. A programme triggered by the forecast uses the served forecast's
     regional O3 MDA8."""
+    fmt = negotiate(format, accept, ("json", "csv"))  # 406 if Accept names neither
     region = service.region_info(code)
     first = first or tomorrow_cst()
     last = last or first
@@ -64,7 +67,7 @@ def ozone_programme_route(
         o3_mda8=o3,
         language=language,
     )
-    if format == "csv":
+    if fmt == "csv":
         text = programme_csv(result, region["code"], language=language)
         return PlainTextResponse(text, media_type="text/csv; charset=utf-8")
     return document

@@ -3,10 +3,11 @@
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import PlainTextResponse
 
 from api.deps import ServiceDep
+from api.formats import ACCEPT_HELP, negotiate
 from api.plan_schemas import PlanDocument
 from api.schemas import Level
 from engine.cst import tomorrow_cst
@@ -35,14 +36,17 @@ def region_plan_route(
         Level | None, Query(description="Response level; default: the region's computed level")
     ] = None,
     format: Annotated[
-        Literal["json", "csv"], Query(description="json: the plan; csv: one row per line")
-    ] = "json",
+        Literal["json", "csv"] | None,
+        Query(description="json: the plan; csv: one row per line; default: by Accept, json"),
+    ] = None,
+    accept: Annotated[str | None, Header(description=ACCEPT_HELP)] = None,
 ):
     """The plan (一厂一策) of a region: every enterprise's measures line by line, with reasons
     and sources, the reductions [kg/day] against the required ratio of the region's
     whole-society emissions, and shortfall proposals (D first, then C, then B). In the ozone
     regime, when the level O3 alone would give reaches yellow, ``o3_episode`` lists the pilot's
     VOC process measures per line and piece of equipment, apart from the PM measures."""
+    fmt = negotiate(format, accept, ("json", "csv"))  # 406 if Accept names neither
     region = service.region_info(code)
     day = date or tomorrow_cst()
     regime, o3_level = None, None
@@ -71,6 +75,6 @@ def region_plan_route(
         regime=regime,
         o3_level=o3_level,
     )
-    if format == "csv":
+    if fmt == "csv":
         return PlainTextResponse(plan_csv(result), media_type="text/csv; charset=utf-8")
     return document

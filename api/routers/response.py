@@ -3,11 +3,11 @@
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import Response as HTTPResponse
 
 from api.deps import ServiceDep
-from api.formats import region_geometries, render_levels
+from api.formats import FORMAT_RESPONSES, negotiate, region_geometries, render_levels
 from api.schemas import AllResponses, Code, IsoDate, Response
 from engine.cst import tomorrow_cst
 
@@ -35,16 +35,27 @@ def _default_day(day: dt.date | None) -> dt.date:
 
 
 FormatQuery = Annotated[
-    Literal["json", "csv", "geojson", "netcdf", "parquet"],
+    Literal["json", "csv", "geojson", "netcdf", "parquet"] | None,
     Query(
-        description="json (default), csv (UTF-8 with a BOM), geojson (region polygons with "
-        "the level), netcdf (CF, regional daily values on (region, date)) or parquet",
+        description="json, csv (UTF-8 with a BOM), geojson (region polygons with the level), "
+        "netcdf (CF, regional daily values on (region, date)) or parquet; wins over Accept; "
+        "default: from the Accept header, else json",
+    ),
+]
+AcceptHeader = Annotated[
+    str | None,
+    Header(
+        description="application/json, text/csv, application/geo+json, application/x-netcdf "
+        "or application/vnd.apache.parquet, with q-values; absent or */*: JSON; none served: 406"
     ),
 ]
 
 
+_VARY = {"Vary": "Accept"}  # the format may follow the Accept header: caches must key on it
+
+
 def _json(body: bytes) -> HTTPResponse:
-    return HTTPResponse(content=body, media_type="application/json")
+    return HTTPResponse(content=body, media_type="application/json", headers=_VARY)
 
 
 def _rendered(service: ServiceDep, responses: list, fmt: str, name: str) -> HTTPResponse:
@@ -58,41 +69,45 @@ def _rendered(service: ServiceDep, responses: list, fmt: str, name: str) -> HTTP
     return HTTPResponse(
         content=rendered.content,
         media_type=rendered.media_type,
-        headers={"Content-Disposition": disposition},
+        headers={"Content-Disposition": disposition, **_VARY},
     )
 
 
-@router.get("/v1/regions/{code}/response", response_model=Response)
+@router.get("/v1/regions/{code}/response", response_model=Response, responses=FORMAT_RESPONSES)
 def region_response(
     service: ServiceDep,
     code: Annotated[Code, Path(description="Region code")],
     date: DateQuery = None,
     rules: RulesQuery = None,
     mode: ModeQuery = None,
-    format: FormatQuery = "json",
+    format: FormatQuery = None,
+    accept: AcceptHeader = None,
 ) -> HTTPResponse:
     """The response level of one region from `date` on, with its days and reasons.
 
     A preview: nothing is recorded. Issue the level with `POST /v1/decisions`.
     """
     day = _default_day(date)
-    if format != "json":
+    fmt = negotiate(format, accept)  # 406 if Accept names nothing we serve
+    if fmt != "json":
         responses = [service.response(code, day, rule_set=rules, mode=mode)]
-        return _rendered(service, responses, format, f"lantian-{code}-{day}")
+        return _rendered(service, responses, fmt, f"lantian-{code}-{day}")
     return _json(service.response_json(code, day, rule_set=rules, mode=mode))
 
 
-@router.get("/v1/response", response_model=AllResponses)
+@router.get("/v1/response", response_model=AllResponses, responses=FORMAT_RESPONSES)
 def all_responses(
     service: ServiceDep,
     date: DateQuery = None,
     rules: RulesQuery = None,
     mode: ModeQuery = None,
-    format: FormatQuery = "json",
+    format: FormatQuery = None,
+    accept: AcceptHeader = None,
 ) -> HTTPResponse:
     """Responses of every region from `date` on, with the number of regions per level."""
     day = _default_day(date)
-    if format != "json":
+    fmt = negotiate(format, accept)  # 406 if Accept names nothing we serve
+    if fmt != "json":
         responses = service.responses(None, day, rule_set=rules, mode=mode)
-        return _rendered(service, responses, format, f"lantian-{day}")
+        return _rendered(service, responses, fmt, f"lantian-{day}")
     return _json(service.all_json(day, rule_set=rules, mode=mode))

@@ -3,10 +3,11 @@
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from api.deps import ServiceDep
+from api.formats import ACCEPT_HELP, negotiate
 from api.verification import decision_pairs, observation_store
 from api.verification_schemas import Verification
 from engine.errors import PolicyError
@@ -31,14 +32,17 @@ def verification(
     first: Annotated[dt.date, Query(alias="from", description="first CST date verified")],
     to: Annotated[dt.date, Query(description="last CST date verified")],
     region: Annotated[list[str] | None, Query(description="region code(s); default all")] = None,
-    format: Annotated[Literal["json", "csv", "png"], Query(description="json, csv or png")] = (
-        "json"
-    ),
+    format: Annotated[
+        Literal["json", "csv", "png"] | None,
+        Query(description="json, csv or png; default: by Accept, json"),
+    ] = None,
+    accept: Annotated[str | None, Header(description=ACCEPT_HELP)] = None,
 ):
     """How often the levels issued were right: per level hits, misses, false alarms, correct
     negatives, POD, FAR, CSI and HSS (an event at L is level ≥ L), by lead day and over rolling
     30 and 90 days; region-days without a valid observation are left out and counted apart.
     Observations come from the store of the setting ``LANTIAN_OBSERVATIONS``."""
+    fmt = negotiate(format, accept, ("json", "csv", "png"))  # 406 if Accept names none
     if to < first:
         raise PolicyError(f"to={to} is before from={first}")
     observations = observation_store(service.settings.observations)
@@ -49,11 +53,11 @@ def verification(
     )
     names = {r.code: r.name for r in service.regions}
     document = verification_document(pairs, first, to, names)
-    if format == "png":
+    if fmt == "png":
         from api.charts import scores_by_lead_png
 
         return Response(scores_by_lead_png(document), media_type="image/png")
-    if format == "csv":
+    if fmt == "csv":
         import csv
         import io
 

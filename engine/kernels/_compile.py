@@ -1,10 +1,16 @@
 """Compilation policy of every numba kernel: the one module that imports numba.
 
-Each kernel is written once as a short loop and compiled eagerly with explicit signatures and
-``nogil``, so importing a kernel module warms the JIT (the service imports them at start;
-benchmarks time nothing that compiles). Each kernel has a plain-numpy twin; the switch
-:func:`use_numba` (or the environment variable ``LANTIAN_NUMBA=0``) makes every dispatcher
-call the twin instead — for tests and for debugging.
+Each kernel is written once as a short loop and declared with explicit signatures and
+``nogil``. A kernel is compiled — or its machine code loaded from the on-disk cache — when it
+is first needed, one declared signature at a time: a command that uses five kernels loads five,
+not all forty (:func:`compile_all` compiles every declared signature of the kernels imported so
+far, for a service that wants no compilation during its requests; ``LANTIAN_NUMBA_EAGER=1``
+compiles each kernel when its module is imported, as numba's own eager decorator does). Only
+declared signatures are ever compiled: a call with other argument types is matched to them
+with numba's safe casts, or refused with numba's ``TypeError``, exactly as if every signature
+had been compiled up front. Each kernel has a plain-numpy twin; the switch :func:`use_numba`
+(or the environment variable ``LANTIAN_NUMBA=0``) makes every dispatcher call the twin
+instead — for tests and for debugging.
 
 The machine code is cached on disk, outside the source tree, in :func:`kernel_cache_dir`:
 ``<cache>/numba/<key>``, where ``<cache>`` is ``LANTIAN_CACHE_DIR`` or the user's cache
@@ -15,6 +21,13 @@ directory shared between machines, an image built elsewhere) therefore compiles 
 directory instead of loading foreign code; numba itself also checks the source of each kernel.
 A cache that cannot be written or read is never fatal: the kernel is compiled in memory and a
 warning says why (``LANTIAN_NUMBA_CACHE=0`` turns the cache off).
+
+Idle OpenMP workers of parallel kernels sleep (``OMP_WAIT_POLICY=PASSIVE``, set before numba
+loads OpenMP unless already set) instead of spinning on a core the next serial call needs.
+
+Compiling is logged (INFO, logger ``engine.kernels._compile``: ``lantian -v`` shows it), and
+:func:`on_compile` registers a callback told of each compilation as it starts and ends — the
+command line draws its progress from it.
 """
 
 from __future__ import annotations
@@ -33,16 +46,30 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+# Before numba loads OpenMP: its idle workers sleep instead of spinning after each parallel
+# kernel. Spinning threads took 5-7x the CPU of a loop of parallel and small serial calls on a
+# busy 2-core machine and slowed the serial calls 3x (benchmarks/bench_threads.py). A value the
+# user or a dask worker set wins; NUMBA_NUM_THREADS is not touched.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import numba
 from numba import get_num_threads, prange
+from numba.core import sigutils, typeinfer
+from numba.core.caching import NullCache
+from numba.core.compiler_lock import global_compiler_lock
+from numba.core.registry import CPUDispatcher as _NumbaDispatcher
+
+from engine.kernels._events import listening, notify, on_compile
 
 __all__ = [
     "cache_home",
+    "compile_all",
     "dispatch",
     "get_num_threads",
     "jit",
     "kernel_cache_dir",
     "numba_enabled",
+    "on_compile",
     "prange",
     "use_numba",
 ]
@@ -152,11 +179,42 @@ def _numba_cache_dir(path: Path) -> Iterator[None]:
 
 _NAN_UNSAFE = frozenset({"fast", "nnan", "ninf"})
 
+_kernels: list[_Kernel] = []  # every kernel declared so far, for compile_all()
+
+
+def compile_all(progress: Callable[[int, int, str], None] | None = None) -> int:
+    """Compile (or load from the cache) every declared signature of every kernel imported so far.
+
+    ``progress(done, total, kernel)`` is called before each signature (``done`` of ``total``)
+    and once at the end. Returns the number of signatures compiled afresh (0 when the cache
+    held them all).
+    """
+    pending = [
+        (kernel, text)
+        for kernel in list(_kernels)
+        for args, text in kernel._declared.items()
+        if args not in kernel.overloads
+    ]
+    misses = 0
+    for done, (kernel, text) in enumerate(pending):
+        if progress is not None:
+            progress(done, len(pending), kernel.py_func.__qualname__)
+        before = sum(kernel._cache_misses.values())
+        with global_compiler_lock:
+            if sigutils.normalize_signature(text)[0] not in kernel.overloads:
+                kernel._compile_one(text)
+        misses += sum(kernel._cache_misses.values()) - before
+    for kernel in list(_kernels):
+        kernel.compile_declared()  # nothing left to compile: closes compilation
+    if progress is not None:
+        progress(len(pending), len(pending), "")
+    return misses
+
 
 def jit(
     signatures: list[str] | str, *, parallel: bool = False, fastmath: frozenset[str] = frozenset()
 ) -> Callable[[F], F]:
-    """Compile a kernel eagerly for ``signatures`` with ``nogil`` and the on-disk cache.
+    """Declare a kernel for ``signatures``, ``nogil``, compiled on first use with the disk cache.
 
     ``fastmath`` names LLVM fast-math flags (e.g. ``{"contract"}`` to fuse multiply-adds); the
     flags that let LLVM assume no NaN or infinity are refused, since kernels test for NaN.
@@ -166,53 +224,188 @@ def jit(
             f"fastmath flags {sorted(fastmath & _NAN_UNSAFE)} would let LLVM drop NaN tests; "
             "name only flags such as 'contract', 'reassoc', 'nsz', 'arcp', 'afn'"
         )
+    declared = [signatures] if isinstance(signatures, str) else list(signatures)
     options = {"nogil": True, "parallel": parallel, "fastmath": set(fastmath) or False}
 
     def decorate(func: F) -> F:
-        started = time.perf_counter()
-        compiled = _compile(func, signatures, options)
-        seconds = time.perf_counter() - started
-        stats = getattr(compiled, "stats", None)
-        misses = sum(stats.cache_misses.values()) if stats is not None else 0
-        if misses:
-            log.info(
-                "compiled kernel %s (%d signature%s) in %.1f s",
-                func.__qualname__,
-                misses,
-                "" if misses == 1 else "s",
-                seconds,
-            )
-        return cast(F, compiled)
+        kernel = _Kernel.declare(func, declared, options)
+        if os.environ.get("LANTIAN_NUMBA_EAGER", "0") == "1":
+            kernel.compile_declared()
+        return cast(F, kernel)
 
     return decorate
 
 
-def _compile(func: Callable[..., Any], signatures: list[str] | str, options: dict) -> Any:
-    """``numba.njit(signatures, cache=True, **options)(func)``, never failing on the cache.
+_Dispatcher: Any = _NumbaDispatcher  # numba's own typing of its dispatcher is partial
 
-    A cache file that cannot be loaded (truncated, written by a crashed process, foreign) is
-    removed with the rest of this key's cache and the kernel compiled again; should caching
-    itself fail, the kernel is compiled in memory. Errors of the kernel itself still raise.
+
+class _Kernel(_Dispatcher):
+    """A numba dispatcher that compiles its declared signatures one by one, when first needed.
+
+    ``compile`` is what numba calls for a Python call without a matching overload and when it
+    types a call from another kernel. A declared signature is compiled (or loaded from the
+    cache) alone; anything else compiles every declared signature and closes compilation, so
+    that numba then matches the call to them with its safe casts or refuses it — the behaviour
+    of ``numba.njit(signatures)``, without paying for signatures no one calls.
+    """
+
+    _declared: dict[tuple[Any, ...], Any]
+    _cache: Any  # numba's FunctionCache, or NullCache when caching is off
+
+    @classmethod
+    def declare(cls, func: Callable[..., Any], declared: list[str], options: dict) -> _Kernel:
+        targetoptions = {"nopython": True, "boundscheck": None, **options}
+        kernel = cls(py_func=func, locals={}, targetoptions=targetoptions)
+        kernel._declared = {}
+        for text in declared:
+            args, _ = sigutils.normalize_signature(text)
+            kernel._declared[tuple(args)] = text
+        path = kernel_cache_dir()
+        if path is not None and _has_source_file(func):
+            with _numba_cache_dir(path):
+                kernel.enable_caching()
+        _kernels.append(kernel)
+        return kernel
+
+    def compile(self, sig: Any) -> Any:
+        with global_compiler_lock:
+            args, _ = sigutils.normalize_signature(sig)
+            existing = self.overloads.get(tuple(args))
+            if existing is not None:
+                return existing.entry_point
+            text = self._declared.get(tuple(args))
+            if text is not None:
+                return self._compile_one(text)
+            if not self._can_compile:
+                raise RuntimeError("compilation disabled")
+            self.compile_declared()
+            # A Python call re-enters the dispatcher (numba matches or refuses the arguments);
+            # the typing of a call from another kernel reads the declared signatures.
+            return self
+
+    def compile_declared(self) -> int:
+        """Compile every declared signature not yet compiled, then close compilation.
+
+        Returns the number compiled afresh (not loaded from the cache).
+        """
+        with global_compiler_lock:
+            misses = sum(self._cache_misses.values())
+            for text in self._declared.values():
+                args, _ = sigutils.normalize_signature(text)
+                if tuple(args) not in self.overloads:
+                    self._compile_one(text)
+            self._can_compile = False
+            return sum(self._cache_misses.values()) - misses
+
+    def _compile_one(self, text: str) -> Any:
+        """Compile one declared signature, from the cache if it holds it; never fail on it.
+
+        A cache file that cannot be loaded (truncated, written by a crashed process, foreign)
+        is removed with the rest of this key's cache and the kernel compiled in memory; errors
+        of the kernel itself still raise.
+        """
+        name = self.py_func.__qualname__
+        started = time.perf_counter()
+        misses = sum(self._cache_misses.values())
+        announced = listening() and not self._will_load(text)
+        if announced:
+            notify(name, text, None)
+        try:
+            with _one_process_at_a_time(self, text), typeinfer.register_dispatcher(self):
+                entry = super().compile(text)
+        except Exception as error:  # numba and pickle raise many types on a bad cache file
+            if isinstance(self._cache, NullCache):
+                raise
+            path = kernel_cache_dir()
+            self._cache = NullCache()
+            with typeinfer.register_dispatcher(self):
+                entry = super().compile(text)  # a kernel's own error raises here
+            log.warning(
+                "the kernel cache %s failed for %s (%s: %s); it is cleared and rebuilt",
+                path,
+                name,
+                type(error).__name__,
+                error,
+            )
+            if path is not None:
+                shutil.rmtree(path, ignore_errors=True)
+            kernel_cache_dir.cache_clear()
+        seconds = time.perf_counter() - started
+        if sum(self._cache_misses.values()) > misses:
+            log.info("compiled kernel %s (%s) in %.1f s", name, text, seconds)
+        if announced or sum(self._cache_misses.values()) > misses:
+            notify(name, text, seconds)
+        return entry
+
+    def _will_load(self, text: str) -> bool:
+        """Whether the disk cache holds ``text`` for this source (an index entry for it)."""
+        if isinstance(self._cache, NullCache):
+            return False
+        try:
+            key = self._cache._index_key(text, self.targetctx.codegen())
+            return key in self._cache._cache_file._load_index()
+        except Exception:  # a private numba API: if it moved, say "compiling" to be safe
+            return False
+
+    def _reduce_states(self) -> dict[str, Any]:
+        states: dict[str, Any] = super()._reduce_states()
+        states.update(can_compile=True, sigs=[], declared=list(self._declared.values()))
+        return states
+
+    @classmethod
+    def _rebuild(  # type: ignore[override]
+        cls,
+        uuid: str,
+        py_func: Callable[..., Any],
+        locals: dict,
+        targetoptions: dict,
+        can_compile: bool,
+        sigs: list,
+        declared: list[str] | None = None,
+    ) -> _Kernel:
+        """A kernel sent to another process (a dask worker): declared again, cache and all."""
+        try:
+            return cast(_Kernel, cls._memo[uuid])
+        except KeyError:
+            pass
+        options = {k: v for k, v in targetoptions.items() if k not in ("nopython", "boundscheck")}
+        kernel = cls.declare(py_func, list(declared or sigs), options)
+        kernel._set_uuid(uuid)
+        return kernel
+
+
+@contextlib.contextmanager
+def _one_process_at_a_time(kernel: _Kernel, text: str) -> Iterator[None]:
+    """Hold a lock file of this kernel signature while it compiles or loads (POSIX).
+
+    Two processes that need the same kernel at once (``lantian demo-data`` and the compiler it
+    starts beside it) would both compile it; with the lock, the second waits and then loads
+    what the first wrote to the cache. Without a cache or ``fcntl`` (Windows), no lock.
     """
     path = kernel_cache_dir()
-    if path is None or not _has_source_file(func):
-        return numba.njit(signatures, cache=False, **options)(func)
+    if path is None or isinstance(kernel._cache, NullCache):
+        yield
+        return
     try:
-        with _numba_cache_dir(path):
-            return numba.njit(signatures, cache=True, **options)(func)
-    except Exception as error:  # numba and pickle raise many types on a bad cache file
-        cached_error = error
-    compiled = numba.njit(signatures, cache=False, **options)(func)  # a kernel's own error raises
-    log.warning(
-        "the kernel cache %s failed for %s (%s: %s); it is cleared and rebuilt",
-        path,
-        func.__qualname__,
-        type(cached_error).__name__,
-        cached_error,
-    )
-    shutil.rmtree(path, ignore_errors=True)
-    kernel_cache_dir.cache_clear()
-    return compiled
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    code = kernel.py_func.__code__
+    what = f"{code.co_filename}:{code.co_firstlineno}:{kernel.py_func.__qualname__}:{text}"
+    name = hashlib.sha256(what.encode()).hexdigest()[:20]
+    try:
+        (path / "locks").mkdir(exist_ok=True)
+        handle = open(path / "locks" / f"{name}.lock", "a+b")  # noqa: SIM115 - held below
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _has_source_file(func: Callable[..., Any]) -> bool:

@@ -55,8 +55,9 @@ def test_the_cache_does_not_move_the_users_own_numba_cache(cache_root):
 
 
 def test_a_corrupt_cache_file_is_cleared_not_fatal(cache_root, caplog):
-    _compile.jit(["float64(float64)"])(_twice)
+    assert _compile.jit(["float64(float64)"])(_twice)(1.0) == 2.0  # writes the cache
     path = _compile.kernel_cache_dir()
+    assert list(path.rglob("*.nbc"))
     for data in path.rglob("*.nbc"):
         data.write_bytes(b"not a pickle")  # a crashed writer, a foreign file
     with caplog.at_level(logging.WARNING, logger="engine.kernels._compile"):
@@ -89,7 +90,7 @@ def test_the_cache_can_be_turned_off(cache_root, monkeypatch):
 
 
 def test_a_kernel_without_a_source_file_compiles_in_memory_and_keeps_the_cache(cache_root):
-    _compile.jit(["float64(float64)"])(_twice)
+    _compile.jit(["float64(float64)"])(_twice)(1.0)
     cached = _files(_compile.kernel_cache_dir())
     namespace: dict = {}
     exec("def triple(x):\n    return 3.0 * x\n", namespace)  # as in a notebook cell
