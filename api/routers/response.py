@@ -1,10 +1,16 @@
-"""Response levels: one region, or every region, from a date on (reads: nothing is recorded)."""
+"""Response levels: one region, or every region, from a date on (reads: nothing is recorded).
+
+The routes are coroutines: a JSON body cached for the store's current state is sent from the
+event loop (no worker-thread hop, the service's hot path); anything to compute or render runs
+in a worker thread.
+"""
 
 import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response as HTTPResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep
 from api.formats import region_geometries, render_levels
@@ -43,6 +49,20 @@ FormatQuery = Annotated[
 ]
 
 
+# The files of ``format=`` besides JSON (documented, so that clients and the spec agree).
+FILE_TYPES = {
+    200: {
+        "description": "JSON, or the file of `format`",
+        "content": {
+            "text/csv": {},
+            "application/geo+json": {},
+            "application/x-netcdf": {},
+            "application/vnd.apache.parquet": {},
+        },
+    }
+}
+
+
 def _json(body: bytes) -> HTTPResponse:
     return HTTPResponse(content=body, media_type="application/json")
 
@@ -62,8 +82,8 @@ def _rendered(service: ServiceDep, responses: list, fmt: str, name: str) -> HTTP
     )
 
 
-@router.get("/v1/regions/{code}/response", response_model=Response)
-def region_response(
+@router.get("/v1/regions/{code}/response", response_model=Response, responses=FILE_TYPES)
+async def region_response(
     service: ServiceDep,
     code: Annotated[Code, Path(description="Region code")],
     date: DateQuery = None,
@@ -77,13 +97,18 @@ def region_response(
     """
     day = _default_day(date)
     if format != "json":
-        responses = [service.response(code, day, rule_set=rules, mode=mode)]
-        return _rendered(service, responses, format, f"lantian-{code}-{day}")
-    return _json(service.response_json(code, day, rule_set=rules, mode=mode))
+        response = await run_in_threadpool(service.response, code, day, rule_set=rules, mode=mode)
+        return await run_in_threadpool(
+            _rendered, service, [response], format, f"lantian-{code}-{day}"
+        )
+    body = service.cached_json(code, day, rule_set=rules, mode=mode)
+    if body is None:  # not computed for this state yet: in a worker thread, off the event loop
+        body = await run_in_threadpool(service.response_json, code, day, rule_set=rules, mode=mode)
+    return _json(body)
 
 
-@router.get("/v1/response", response_model=AllResponses)
-def all_responses(
+@router.get("/v1/response", response_model=AllResponses, responses=FILE_TYPES)
+async def all_responses(
     service: ServiceDep,
     date: DateQuery = None,
     rules: RulesQuery = None,
@@ -93,6 +118,9 @@ def all_responses(
     """Responses of every region from `date` on, with the number of regions per level."""
     day = _default_day(date)
     if format != "json":
-        responses = service.responses(None, day, rule_set=rules, mode=mode)
-        return _rendered(service, responses, format, f"lantian-{day}")
-    return _json(service.all_json(day, rule_set=rules, mode=mode))
+        responses = await run_in_threadpool(service.responses, None, day, rule_set=rules, mode=mode)
+        return await run_in_threadpool(_rendered, service, responses, format, f"lantian-{day}")
+    body = service.cached_json(None, day, rule_set=rules, mode=mode)
+    if body is None:
+        body = await run_in_threadpool(service.all_json, day, rule_set=rules, mode=mode)
+    return _json(body)
