@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from api import schemas
+from api._plan_cache import PlanCache
 from api.compose import ForecastPart, compose, forecast_part
 from api.errors import ConflictError
 from api.settings import Settings
@@ -109,6 +110,11 @@ class Service:
             for mode in MODES:
                 self._serialised(self._entry(day, rule_set_for(day), mode), day)
             day += dt.timedelta(days=1)
+
+    @functools.cached_property
+    def plans(self) -> PlanCache:
+        """The plans of the served regions, kept once computed (``GET .../plan``)."""
+        return PlanCache(self.settings.registry, self.catalogue)
 
     @functools.cached_property
     def parents(self) -> dict[str, str | None]:

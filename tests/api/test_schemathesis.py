@@ -91,6 +91,14 @@ def test_fixes_found_by_schemathesis(served):
     assert {"GET", "POST"} <= set(refused.headers["Allow"].split(", "))
     years = client.get("/v1/verification", params={"from": "2000-01-01", "to": "2026-01-01"})
     assert years.status_code == 422 and "366" in years.json()["detail"]
+    for params in ({"date": "0"}, {"date": "2026-12-02", "level": "purple"}):
+        assert client.get("/v1/regions/130100/plan", params=params).status_code == 422
+    assert client.get("/v1/regions/..%2F..%2Fetc/plan").status_code in (404, 422)
+    assert client.get("/v1/regions/1301%2000/plan").status_code == 422
+    first = client.get("/v1/regions/130100/plan", params={"date": "2026-12-02", "level": "red"})
+    again = client.get("/v1/regions/130100/plan", params={"date": "2026-12-02", "level": "red"})
+    assert first.status_code == 200 and first.content == again.content
+    assert "after_proposals" not in first.json() or first.json()["after_proposals"] is not None
     spec = client.get("/openapi.json").json()
     assert spec["paths"]["/v1/decisions"]["post"]["security"] == [{"apiKey": []}]
     assert "security" not in spec["paths"]["/v1/regions/{code}/response"]["get"]
