@@ -193,12 +193,22 @@ class Service:
         if code is not None:
             self.regions.get(code)
         rules = self._rules(day, rule_set)
-        entry = self._cache.get((day, rules.id, mode or self.settings.mode))
-        if entry is None or entry.all_json is None:
-            return None
-        if entry.generation != self.store.generation():
+        mode = mode or self.settings.mode
+        entry = self._cache.get((day, rules.id, mode))
+        if entry is None or entry.all_json is None or not self._current(entry, day, rules, mode):
             return None
         return entry.all_json if code is None else entry.json_by_code[code]
+
+    def _current(self, entry: _Entry, day: dt.date, rules: RuleSet, mode: str) -> bool:
+        """Whether ``entry`` holds for the store's state: same generation, or no change since
+        that its responses rest on (then it is marked current at the new generation)."""
+        generation = self.store.generation()
+        if entry.generation == generation:
+            return True
+        if self.store.unchanged_for(entry.generation, day, rules.id, mode):
+            entry.generation = max(entry.generation, generation)
+            return True
+        return False
 
     @staticmethod
     def _serialised(entry: _Entry, day: dt.date) -> _Entry:
@@ -221,14 +231,14 @@ class Service:
 
     def _entry(self, day: dt.date, rules: RuleSet, mode: str) -> _Entry:
         key = (day, rules.id, mode)
-        generation = self.store.generation()
         entry = self._cache.get(key)
-        if entry is not None and entry.generation == generation:
+        if entry is not None and self._current(entry, day, rules, mode):
             return entry  # type: ignore[no-any-return]
         with self._lock:
             entry = self._cache.get(key)
-            if entry is not None and entry.generation == generation:
+            if entry is not None and self._current(entry, day, rules, mode):
                 return entry  # type: ignore[no-any-return]
+            generation = self.store.generation()
             refs = [RegionRef(r.code, r.name, r.parent) for r in self.regions]
             with self.store.reader() as r:
                 # generation read before the state: a change in between only recomputes again.

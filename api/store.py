@@ -147,6 +147,20 @@ class DecisionStore(AccessTables):
         Read on every GET, so on a connection kept per thread (opening one costs more than the
         query); a failure drops that connection and reports a :class:`StoreError`.
         """
+        return int(self._quick("SELECT v FROM meta WHERE k = 'generation'", ())[0])
+
+    def unchanged_for(self, since: int, day: dt.date, rule_set: str, mode: str) -> bool:
+        """Whether nothing the responses of ``day`` under ``rule_set`` and ``mode`` rest on
+        changed after generation ``since`` (see :meth:`Writer.unchanged_for`)."""
+        row = self._quick(
+            "SELECT 1 FROM changes WHERE generation > ? AND (rule_set IS NULL OR "
+            "(rule_set = ? AND mode = ? AND date < ?)) LIMIT 1",
+            (since, rule_set, mode, day.isoformat()),
+        )
+        return row is None
+
+    def _quick(self, query: str, params: tuple) -> Any:
+        """The first row of a small read, on this thread's kept connection."""
         db = getattr(self._local, "db", None)
         try:
             if db is None:
@@ -155,7 +169,7 @@ class DecisionStore(AccessTables):
                     isolation_level=None, check_same_thread=False,
                 )  # fmt: skip
                 self._local.db = db
-            return int(db.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()[0])
+            return db.execute(query, params).fetchone()
         except sqlite3.Error as error:
             self._local.db = None
             log.error("decision store %s: %s", self.path, error)
@@ -205,7 +219,10 @@ class DecisionStore(AccessTables):
                 (now(), by, reason, decision_id),
             )
             if cursor.rowcount:
-                w.bump()
+                row = w.db.execute(
+                    "SELECT rule_set, mode, date FROM decisions WHERE id = ?", (decision_id,)
+                ).fetchone()
+                w.bump([tuple(row)])
             return bool(cursor.rowcount)
 
     def episodes(
