@@ -53,6 +53,7 @@ class DecisionStore(AccessTables):
         self.path = Path(path)
         self.timeout = timeout
         self._local = threading.local()
+        self._write_lock = threading.Lock()
         # WAL with synchronous=NORMAL: a commit survives a crash of the process (kill -9) but
         # not a power cut; "full" syncs every commit to disk (tens of ms on slow disks).
         self.sync = {"normal": "NORMAL", "full": "FULL"}[sync]
@@ -110,8 +111,13 @@ class DecisionStore(AccessTables):
 
     @contextlib.contextmanager
     def writer(self) -> Iterator[Writer]:
-        """One write transaction: everything read inside it is what the commit rests on."""
-        with self._connect() as db:
+        """One write transaction: everything read inside it is what the commit rests on.
+
+        The threads of one process take turns on a lock first: SQLite's busy handler makes a
+        waiting writer sleep with growing back-off, so many threads contending for its lock
+        would spend most of their time asleep; one writer per process waits there instead.
+        """
+        with self._write_lock, self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield Writer(db)
