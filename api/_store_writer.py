@@ -107,7 +107,8 @@ class Writer:
         earliest: dict[tuple[str, str], str] = {}
         for rule_set, mode, day in decisions:
             earliest[rule_set, mode] = min(day, earliest.get((rule_set, mode), day))
-        rows = [(r, m, d) for (r, m), d in earliest.items()] or [(None, None, None)]
+        rows: list[tuple[str | None, ...]] = [(r, m, d) for (r, m), d in earliest.items()]
+        rows = rows or [(None, None, None)]
         self.db.executemany(
             "INSERT INTO changes (generation, rule_set, mode, date) "
             "VALUES ((SELECT v FROM meta WHERE k = 'generation'), ?, ?, ?)",

@@ -6,7 +6,7 @@ in a worker thread.
 """
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response as HTTPResponse
@@ -50,7 +50,7 @@ FormatQuery = Annotated[
 
 
 # The files of ``format=`` besides JSON (documented, so that clients and the spec agree).
-FILE_TYPES = {
+FILE_TYPES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "JSON, or the file of `format`",
         "content": {
