@@ -54,9 +54,15 @@ lint: setup
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy
 
+# wrk drives the read mixes of benchmarks/load.py when installed (from Debian, as root);
+# without it load.py uses its bundled asyncio client.
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench,boundaries]'
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; } || \
+		echo "make bench: wrk missing (apt-get install wrk): load.py uses its own client"
 	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -102,6 +102,19 @@ MIGRATIONS = {
     CREATE TABLE meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
     INSERT INTO meta (k, v) VALUES ('generation', 0)
     """,
+    # 5: what each generation changed, so a cached response that a change cannot affect is
+    # kept: a decision of (rule set, mode, date) changes only the responses of later dates under
+    # that rule set and mode; a row with NULLs (a notice) changes every response.
+    5: """
+    CREATE TABLE changes (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        generation  INTEGER NOT NULL,
+        rule_set    TEXT,
+        mode        TEXT,
+        date        TEXT
+    );
+    CREATE INDEX changes_generation ON changes (generation)
+    """,
 }
 
 

@@ -97,9 +97,33 @@ class Writer:
         row = self.db.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()
         return int(row[0])
 
-    def bump(self) -> None:
-        """Mark the decisions and notices changed (the response caches of every worker)."""
+    def bump(self, decisions: Sequence[tuple[str, str, str]] = ()) -> None:
+        """Mark the decisions and notices changed (the response caches of every worker).
+
+        ``decisions``: the (rule set, mode, date) of each decision changed, so that caches keep
+        the responses that do not rest on them; empty: everything may have changed (notices).
+        """
         self.db.execute("UPDATE meta SET v = v + 1 WHERE k = 'generation'")
+        earliest: dict[tuple[str, str], str] = {}
+        for rule_set, mode, day in decisions:
+            earliest[rule_set, mode] = min(day, earliest.get((rule_set, mode), day))
+        rows: list[tuple[str | None, ...]] = [(r, m, d) for (r, m), d in earliest.items()]
+        rows = rows or [(None, None, None)]
+        self.db.executemany(
+            "INSERT INTO changes (generation, rule_set, mode, date) "
+            "VALUES ((SELECT v FROM meta WHERE k = 'generation'), ?, ?, ?)",
+            rows,
+        )
+
+    def unchanged_for(self, since: int, day: dt.date, rule_set: str, mode: str) -> bool:
+        """Whether nothing changed after generation ``since`` that the responses of ``day``
+        under ``rule_set`` and ``mode`` rest on (decisions of earlier dates, any notice)."""
+        row = self.db.execute(
+            "SELECT 1 FROM changes WHERE generation > ? AND (rule_set IS NULL OR "
+            "(rule_set = ? AND mode = ? AND date < ?)) LIMIT 1",
+            (since, rule_set, mode, day.isoformat()),
+        ).fetchone()
+        return row is None
 
     def replayed(self, key_id: int, token: str) -> tuple[str, list[int]] | None:
         """(request fingerprint, decision ids) stored under an idempotency key, or None."""
@@ -136,5 +160,7 @@ class Writer:
                 row,
             )
             ids.append(int(cursor.lastrowid or 0))
-        self.bump()
+        self.bump(
+            [(i.response.rule_set, i.response.mode, i.response.date.isoformat()) for i in issued]
+        )
         return ids

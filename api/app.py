@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 import api.routers
 from api import __version__
-from api.auth import RateLimiter
+from api.auth import RateLimiter, rate_limit_file
 from api.deps import authenticate
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.limits import LimitsAndAudit
@@ -53,7 +53,10 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     )
     app.state.settings = settings
     app.state.service = service or Service.load(settings)
-    app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
+    # One bucket per key for all worker processes: a file beside the decision store.
+    app.state.limiter = RateLimiter(
+        settings.rate_limit, settings.rate_burst, shared=rate_limit_file(settings.db)
+    )
     install_error_handlers(app)
     app.add_middleware(LimitsAndAudit)
     for router in routers():

@@ -15,14 +15,20 @@ constant time (:func:`hmac.compare_digest`). Roles:
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import hmac
+import logging
 import math
+import mmap
+import os
 import re
 import secrets
+import struct
 import threading
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 from api.store import DecisionStore
 
@@ -34,9 +40,12 @@ __all__ = [
     "authenticate",
     "covers",
     "create_key",
-    "digest",
     "check_scope_syntax",
+    "digest",
+    "rate_limit_file",
 ]
+
+log = logging.getLogger(__name__)
 
 ROLES = ("reader", "officer", "coordinator", "admin")
 KEY_PREFIX = "lt_"
@@ -91,6 +100,11 @@ def authenticate(store: DecisionStore, key: str) -> Principal | None:
     return Principal(row["id"], row["name"], row["role"], row["scope"])
 
 
+def rate_limit_file(db: Path) -> Path:
+    """The rate limiter's shared buckets: a file beside the decision store ``db``."""
+    return Path(f"{db}-ratelimit")
+
+
 def covers(scope: str | None, code: str, parents: Mapping[str, str | None]) -> bool:
     """Whether ``scope`` includes region ``code``, walking the ``parent`` links upwards."""
     if scope is None:
@@ -106,12 +120,39 @@ def covers(scope: str | None, code: str, parents: Mapping[str, str | None]) -> b
 
 
 class RateLimiter:
-    """A token bucket per key (per process): ``rate`` requests per second, ``burst`` at once."""
+    """A token bucket per key: ``rate`` requests per second, ``burst`` at once.
 
-    def __init__(self, rate: float, burst: int) -> None:
+    With ``shared`` (a file path), the buckets live in that file, mapped in memory and locked
+    (``fcntl``) around each update, so every ``serve --workers`` process on the machine draws
+    from the same bucket: a key gets ``rate`` per second in all, whichever worker its
+    connections reach. Each of :data:`SLOTS` slots holds one bucket (tokens, time); key ``i``
+    uses slot ``i mod SLOTS``. Without ``shared``: per process (tests, one worker).
+    """
+
+    SLOTS = 65536
+    _SLOT = struct.Struct("dd")  # tokens [1], last refill [s, CLOCK_MONOTONIC: one per machine]
+
+    def __init__(self, rate: float, burst: int, shared: Path | None = None) -> None:
         self.rate, self.burst = rate, burst
         self._buckets: dict[int, tuple[float, float]] = {}
         self._lock = threading.Lock()
+        self.shared = shared
+        self._file: mmap.mmap | None = None
+        self._fd = -1
+
+    def _open(self) -> None:
+        """Map the shared file (at the first keyed request); per process if it cannot be."""
+        path, self.shared = self.shared, None
+        if path is None:
+            return
+        size = self.SLOTS * self._SLOT.size
+        try:
+            self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            if os.fstat(self._fd).st_size < size:
+                os.ftruncate(self._fd, size)  # sparse; zeros read as a new bucket
+            self._file = mmap.mmap(self._fd, size)
+        except OSError as error:
+            log.warning("rate limit per worker process: %s cannot be shared (%s)", path.name, error)
 
     def wait(self, key_id: int) -> int:
         """0 if the request may go now, else the seconds to wait (for ``Retry-After``)."""
@@ -119,10 +160,28 @@ class RateLimiter:
             return 0
         now = time.monotonic()
         with self._lock:
-            tokens, last = self._buckets.get(key_id, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            if tokens >= 1:
-                self._buckets[key_id] = (tokens - 1, now)
-                return 0
-            self._buckets[key_id] = (tokens, now)
-            return max(1, math.ceil((1 - tokens) / self.rate))
+            if self.shared is not None:
+                self._open()
+            if self._file is None:
+                tokens, last = self._buckets.get(key_id, (float(self.burst), now))
+                tokens, wait = self._take(tokens, last, now)
+                self._buckets[key_id] = (tokens, now)
+                return wait
+            offset = (key_id % self.SLOTS) * self._SLOT.size
+            fcntl.lockf(self._fd, fcntl.LOCK_EX, self._SLOT.size, offset)
+            try:
+                tokens, last = self._SLOT.unpack_from(self._file, offset)
+                if last <= 0 or last > now:  # a new bucket, or one from before a reboot
+                    tokens, last = float(self.burst), now
+                tokens, wait = self._take(tokens, last, now)
+                self._SLOT.pack_into(self._file, offset, tokens, now)
+            finally:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN, self._SLOT.size, offset)
+            return wait
+
+    def _take(self, tokens: float, last: float, now: float) -> tuple[float, int]:
+        """Tokens left after refilling since ``last`` and taking one if there is one; the wait."""
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        if tokens >= 1:
+            return tokens - 1, 0
+        return tokens, max(1, math.ceil((1 - tokens) / self.rate))

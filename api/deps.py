@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal, RateLimiter, covers
@@ -30,10 +31,17 @@ __all__ = [
 ]
 
 _BEARER = "bearer "
+# Documents the key in the OpenAPI schema of the routes that need one (writes, the audit);
+# :func:`authenticate` does the checking, for every route.
+_KEY = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="An API key from `lantian keys create`: `Authorization: Bearer <key>`",
+)
 
 
-def get_service(request: Request) -> Service:
-    """The service state loaded at start-up."""
+async def get_service(request: Request) -> Service:
+    """The service state loaded at start-up (a coroutine: no worker-thread hop to get it)."""
     return request.app.state.service  # type: ignore[no-any-return]
 
 
@@ -73,7 +81,10 @@ async def authenticate(request: Request) -> Principal | None:
 def require(*roles: str) -> Callable[[Request], Principal]:
     """A dependency giving the principal if its role is one of ``roles`` (admin always is)."""
 
-    def dependency(request: Request) -> Principal:
+    def dependency(
+        request: Request,
+        _: Annotated[HTTPAuthorizationCredentials | None, Security(_KEY)] = None,
+    ) -> Principal:
         principal: Principal | None = getattr(request.state, "principal", None)
         if principal is None:
             raise _unauthorised("this request needs an API key: send Authorization: Bearer <key>")

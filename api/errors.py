@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.formats._media import NotAcceptable
 from api.schemas import ErrorBody
@@ -66,6 +67,7 @@ STATUS: list[tuple[type[LantianError], int]] = [
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "model": ErrorBody}
     for code, text in [
+        (400, "The request body cannot be parsed (not JSON, or not UTF-8)"),
         (401, "No API key, or an unknown or revoked one"),
         (403, "The key's role or scope does not allow this"),
         (404, "Not found"),
@@ -103,6 +105,23 @@ def _error_list(errors: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app serves on the request's path (Starlette's 405 names
+    only the first route matching the path, when GET and POST are separate routes)."""
+    methods: set[str] = set()
+
+    def walk(routes: Any) -> None:
+        for route in routes:
+            inner = getattr(route, "original_router", None)  # an included router (FastAPI)
+            if inner is not None:
+                walk(inner.routes)
+            elif route.matches(request.scope)[0] is not Match.NONE:  # PARTIAL: path, not method
+                methods.update(getattr(route, "methods", None) or ())
+
+    walk(request.app.router.routes)
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error to ``{"detail": sentence, ...}`` with its status code."""
 
@@ -130,10 +149,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         detail = error.detail if isinstance(error.detail, str) else str(error.detail)
+        headers = getattr(error, "headers", None)
+        if error.status_code == 405:
+            allowed = _allowed_methods(request)
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+            detail = (
+                f"{request.method} is not allowed on {request.url.path}; use {' or '.join(allowed)}"
+            )
         return JSONResponse(
-            status_code=error.status_code,
-            content={"detail": scrub(detail)},
-            headers=getattr(error, "headers", None),
+            status_code=error.status_code, content={"detail": scrub(detail)}, headers=headers
         )
 
     @app.exception_handler(Exception)

@@ -298,6 +298,9 @@ class Health(BaseModel):
     first_date: str = Field(description="First CST date with daily values")
     last_date: str = Field(description="Last CST date with daily values")
     regions: int
+    worker: int | None = Field(
+        default=None, description="Process id of the worker that answered (serve --workers)"
+    )
 
 
 class AuditEntry(BaseModel):

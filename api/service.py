@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from api import schemas
+from api._plan_cache import PlanCache
 from api.compose import ForecastPart, compose, forecast_part
 from api.errors import ConflictError
 from api.settings import Settings
@@ -101,13 +102,19 @@ class Service:
         return service
 
     def warm(self) -> None:
-        """Compute every region's response for each covered date (rule set in force) and mode."""
+        """Compute every region's response for each covered date (rule set in force) and mode,
+        and their JSON bodies."""
         first, last = self.coverage()
         day = first
         while day <= last:
             for mode in MODES:
-                self._entry(day, rule_set_for(day), mode)
+                self._serialised(self._entry(day, rule_set_for(day), mode), day)
             day += dt.timedelta(days=1)
+
+    @functools.cached_property
+    def plans(self) -> PlanCache:
+        """The plans of the served regions, kept once computed (``GET .../plan``)."""
+        return PlanCache(self.settings.registry, self.catalogue)
 
     @functools.cached_property
     def parents(self) -> dict[str, str | None]:
@@ -162,31 +169,61 @@ class Service:
         """:meth:`response` as the API's JSON, serialised once per state."""
         self.regions.get(code)
         entry = self._entry(day, self._rules(day, rule_set), mode or self.settings.mode)
-        body = entry.json_by_code.get(code)
-        if body is None:
-            model = schemas.Response.model_validate(entry.by_code[code], from_attributes=True)
-            body = entry.json_by_code[code] = model.model_dump_json().encode()
-        return body
+        return self._serialised(entry, day).json_by_code[code]
 
     def all_json(
         self, day: dt.date, *, rule_set: str | None = None, mode: str | None = None
     ) -> bytes:
         """Every region's response and the summary as the API's JSON, serialised once."""
         entry = self._entry(day, self._rules(day, rule_set), mode or self.settings.mode)
+        return self._serialised(entry, day).all_json  # type: ignore[return-value]
+
+    def cached_json(
+        self,
+        code: str | None,
+        day: dt.date,
+        *,
+        rule_set: str | None = None,
+        mode: str | None = None,
+    ) -> bytes | None:
+        """The JSON of :meth:`response_json` (``code``) or :meth:`all_json` (None) when it is
+        cached for the store's current state, else None: a dictionary look-up and one read of
+        the generation counter, cheap enough for the event loop (the HTTP routes call it there
+        and fall back to a worker thread on None)."""
+        if code is not None:
+            self.regions.get(code)
+        rules = self._rules(day, rule_set)
+        mode = mode or self.settings.mode
+        entry = self._cache.get((day, rules.id, mode))
+        if entry is None or entry.all_json is None or not self._current(entry, day, rules, mode):
+            return None
+        return entry.all_json if code is None else entry.json_by_code[code]
+
+    def _current(self, entry: _Entry, day: dt.date, rules: RuleSet, mode: str) -> bool:
+        """Whether ``entry`` holds for the store's state: same generation, or no change since
+        that its responses rest on (then it is marked current at the new generation)."""
+        generation = self.store.generation()
+        if entry.generation == generation:
+            return True
+        if self.store.unchanged_for(entry.generation, day, rules.id, mode):
+            entry.generation = max(entry.generation, generation)
+            return True
+        return False
+
+    @staticmethod
+    def _serialised(entry: _Entry, day: dt.date) -> _Entry:
+        """``entry`` with its JSON bodies (each region's and the all-region one) filled in."""
         if entry.all_json is None:
+            models = [
+                schemas.Response.model_validate(r, from_attributes=True) for r in entry.responses
+            ]
+            entry.json_by_code = {m.region.code: m.model_dump_json().encode() for m in models}
             entry.all_json = (
-                schemas.AllResponses(
-                    date=day,
-                    summary=summarise(entry.responses),
-                    responses=[
-                        schemas.Response.model_validate(r, from_attributes=True)
-                        for r in entry.responses
-                    ],
-                )
+                schemas.AllResponses(date=day, summary=summarise(entry.responses), responses=models)
                 .model_dump_json()
                 .encode()
             )
-        return entry.all_json
+        return entry
 
     @staticmethod
     def _rules(day: dt.date, rule_set: str | None) -> RuleSet:
@@ -194,14 +231,14 @@ class Service:
 
     def _entry(self, day: dt.date, rules: RuleSet, mode: str) -> _Entry:
         key = (day, rules.id, mode)
-        generation = self.store.generation()
         entry = self._cache.get(key)
-        if entry is not None and entry.generation == generation:
+        if entry is not None and self._current(entry, day, rules, mode):
             return entry  # type: ignore[no-any-return]
         with self._lock:
             entry = self._cache.get(key)
-            if entry is not None and entry.generation == generation:
+            if entry is not None and self._current(entry, day, rules, mode):
                 return entry  # type: ignore[no-any-return]
+            generation = self.store.generation()
             refs = [RegionRef(r.code, r.name, r.parent) for r in self.regions]
             with self.store.reader() as r:
                 # generation read before the state: a change in between only recomputes again.

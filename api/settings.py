@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     """Seconds an idle keep-alive connection is kept open."""
     header_timeout: float = Field(default=10.0, gt=0)
     """Seconds a client has to send a request's headers (slow-header protection)."""
+    reload_poll: float = Field(default=5.0, ge=0)
+    """Seconds between looks at the served forecast file: a new file (inode, size or time
+    changed, and unchanged for one more look) is loaded and swapped in; 0: only on SIGHUP."""
     store_sync: Literal["normal", "full"] = "normal"
     """normal: a committed decision survives a crash of the server (kill -9), not a power cut;
     full: every commit is synced to disk first (slower writes)."""

@@ -53,6 +53,7 @@ class DecisionStore(AccessTables):
         self.path = Path(path)
         self.timeout = timeout
         self._local = threading.local()
+        self._write_lock = threading.Lock()
         # WAL with synchronous=NORMAL: a commit survives a crash of the process (kill -9) but
         # not a power cut; "full" syncs every commit to disk (tens of ms on slow disks).
         self.sync = {"normal": "NORMAL", "full": "FULL"}[sync]
@@ -110,8 +111,13 @@ class DecisionStore(AccessTables):
 
     @contextlib.contextmanager
     def writer(self) -> Iterator[Writer]:
-        """One write transaction: everything read inside it is what the commit rests on."""
-        with self._connect() as db:
+        """One write transaction: everything read inside it is what the commit rests on.
+
+        The threads of one process take turns on a lock first: SQLite's busy handler makes a
+        waiting writer sleep with growing back-off, so many threads contending for its lock
+        would spend most of their time asleep; one writer per process waits there instead.
+        """
+        with self._write_lock, self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield Writer(db)
@@ -147,6 +153,20 @@ class DecisionStore(AccessTables):
         Read on every GET, so on a connection kept per thread (opening one costs more than the
         query); a failure drops that connection and reports a :class:`StoreError`.
         """
+        return int(self._quick("SELECT v FROM meta WHERE k = 'generation'", ())[0])
+
+    def unchanged_for(self, since: int, day: dt.date, rule_set: str, mode: str) -> bool:
+        """Whether nothing the responses of ``day`` under ``rule_set`` and ``mode`` rest on
+        changed after generation ``since`` (see :meth:`Writer.unchanged_for`)."""
+        row = self._quick(
+            "SELECT 1 FROM changes WHERE generation > ? AND (rule_set IS NULL OR "
+            "(rule_set = ? AND mode = ? AND date < ?)) LIMIT 1",
+            (since, rule_set, mode, day.isoformat()),
+        )
+        return row is None
+
+    def _quick(self, query: str, params: tuple) -> Any:
+        """The first row of a small read, on this thread's kept connection."""
         db = getattr(self._local, "db", None)
         try:
             if db is None:
@@ -155,7 +175,7 @@ class DecisionStore(AccessTables):
                     isolation_level=None, check_same_thread=False,
                 )  # fmt: skip
                 self._local.db = db
-            return int(db.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()[0])
+            return db.execute(query, params).fetchone()
         except sqlite3.Error as error:
             self._local.db = None
             log.error("decision store %s: %s", self.path, error)
@@ -205,7 +225,10 @@ class DecisionStore(AccessTables):
                 (now(), by, reason, decision_id),
             )
             if cursor.rowcount:
-                w.bump()
+                row = w.db.execute(
+                    "SELECT rule_set, mode, date FROM decisions WHERE id = ?", (decision_id,)
+                ).fetchone()
+                w.bump([tuple(row)])
             return bool(cursor.rowcount)
 
     def episodes(

@@ -1,23 +1,27 @@
 """Load test: Lantian's HTTP service beside a bare FastAPI app, on the loopback only.
 
 Starts ``lantian serve`` on the demo data (written to a temporary folder, rate limit off, one
-officer key) and a bare FastAPI app (one JSON route, the same uvicorn), then drives both with
-the same load generator: ``wrk`` is not needed; a bundled asyncio HTTP/1.1 keep-alive client
-runs ``--clients`` concurrent connections for ``--seconds`` each. User mixes:
+officer key; ``--workers N`` processes) and a bare FastAPI app (one JSON route, the same
+uvicorn, one process), then drives both with the same load generator: ``wrk`` when installed
+(``apt-get install wrk``; one thread, ``--clients`` connections, rotating paths from a Lua
+script) for the read mixes, else, and always for issuing (whose acknowledged ids are checked),
+a bundled asyncio HTTP/1.1 keep-alive client. User mixes:
 
 * ``bare``: ``GET /bare`` on the bare app (the framework's floor);
 * ``region-response``: duty officers polling one region's response (rotating regions/dates);
 * ``responses+plans``: nine polls of responses to one of a region's plan;
-* ``issue``: officers issuing decisions (``POST /v1/decisions``); every acknowledged id is
-  checked in the store afterwards (none lost);
+* ``issue``: officers issuing decisions (``POST /v1/decisions``), ``--batch`` regions of one
+  date per request (an officer of a province issues for several cities at once); every
+  acknowledged id is checked in the store afterwards (none lost);
 * ``all-regions``: the dashboard's all-region call ``GET /v1/response``.
 
 Prints throughput, p50, p99 and errors (non-2xx or failed connections) per mix and client count,
-the ratio of throughput to the bare app at the same count, a latency PNG when matplotlib is
-installed, and last ``ratio <x> p99_ms <y> errors <n>`` for region-response at 64 clients.
-Bounded: each run stops after ``--seconds`` or ``--max-requests``, whichever comes first.
+the ratio of throughput to the bare app at the same count, decisions issued per second, a
+latency PNG when matplotlib is installed, and last ``ratio <x> p99_ms <y> errors <n>`` for
+region-response at 64 clients. Bounded: each run stops after ``--seconds`` or
+``--max-requests`` (asyncio client), whichever comes first.
 
-Run: ``python benchmarks/load.py [--seconds 5] [--clients 8,64,256]``
+Run: ``python benchmarks/load.py [--seconds 5] [--clients 8,64,256] [--workers 1] [--batch 8]``
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
+import re
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -128,12 +135,56 @@ async def drive(
     start = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
     wall = time.perf_counter() - start
+    p50, p99 = np.percentile(latencies, [50, 99]) if latencies else (np.nan, np.nan)
     return {
-        "latencies": np.array(latencies),
-        "errors": errors["n"],
-        "5xx": errors["5xx"],
-        "wall": wall,
-    }
+        "n": len(latencies), "wall": wall, "p50": p50, "p99": p99,
+        "errors": errors["n"], "5xx": errors["5xx"], "latencies": np.array(latencies),
+    }  # fmt: skip
+
+
+WRK_SCRIPT = """
+local threads = {}
+paths = {%s}
+function setup(thread) table.insert(threads, thread) end
+function init(args) i = 0; fivexx = 0 end
+function request()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1])
+end
+function response(status, headers, body) if status >= 500 then fivexx = fivexx + 1 end end
+function done(summary, latency, requests)
+  local n5 = 0
+  for _, t in ipairs(threads) do n5 = n5 + t:get("fivexx") end
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests,
+    summary.duration, latency:percentile(50), latency:percentile(99),
+    e.status + e.connect + e.read + e.write + e.timeout, n5))
+end
+"""
+
+
+def drive_wrk(port: int, paths: list[str], clients: int, seconds: float) -> dict:
+    """``wrk`` with one thread and ``clients`` connections over ``paths`` in turn."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
+    try:
+        out = subprocess.run(
+            [
+                "wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "30s",
+                "-s", script.name, f"http://{HOST}:{port}",
+            ],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    finally:
+        os.unlink(script.name)
+    match = re.search(r"RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)", out)
+    if match is None:
+        raise SystemExit(f"wrk printed no result: {out}")
+    n, duration_us, p50_us, p99_us, errors, fivexx = map(int, match.groups())
+    return {
+        "n": n, "wall": duration_us / 1e6, "p50": p50_us / 1e6, "p99": p99_us / 1e6,
+        "errors": errors, "5xx": fivexx, "latencies": None,
+    }  # fmt: skip
 
 
 def wait_for(port: int, path: str, process: subprocess.Popen, seconds: float = 180) -> None:
@@ -164,7 +215,14 @@ def main() -> None:
     parser.add_argument("--clients", default="8,64,256", help="comma-separated client counts")
     parser.add_argument("--max-requests", type=int, default=200_000, help="per run")
     parser.add_argument("--png", type=Path, default=Path("load-latency.png"))
+    parser.add_argument("--workers", type=int, default=1, help="lantian serve --workers")
+    parser.add_argument("--batch", type=int, default=8, help="decisions per POST (issue mix)")
+    parser.add_argument(
+        "--generator", choices=("auto", "wrk", "asyncio"), default="auto",
+        help="load generator of the read mixes (auto: wrk when installed)",
+    )  # fmt: skip
     args = parser.parse_args()
+    args.wrk = args.generator == "wrk" or (args.generator == "auto" and bool(shutil.which("wrk")))
     counts = [int(c) for c in args.clients.split(",")]
     lantian = [sys.executable, "-m", "api.cli"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -185,7 +243,7 @@ def main() -> None:
                     *lantian, "serve", "--forecast", str(demo / "forecast.nc"),
                     "--regions", str(demo / "regions.geojson"), "--db", str(db),
                     "--registry", str(demo / "registry.sqlite"), "--port", str(ours),
-                    "--rate-limit", "0",
+                    "--rate-limit", "0", "--workers", str(args.workers),
                 ],
                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             ),
@@ -198,7 +256,11 @@ def main() -> None:
             started = time.perf_counter()
             wait_for(ours, "/v1/health", servers[0])
             wait_for(bare, "/bare", servers[1])
-            print(f"servers ready in {time.perf_counter() - started:.1f} s; loopback, wrk: no")
+            print(
+                f"servers ready in {time.perf_counter() - started:.1f} s; loopback; lantian "
+                f"workers {args.workers}; reads by {'wrk' if args.wrk else 'asyncio client'}; "
+                f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+            )
             results, acknowledged = run_mixes(ours, bare, key, counts, args)
         finally:
             for server in servers:
@@ -216,42 +278,59 @@ def run_mixes(ours: int, bare: int, key: str, counts: list[int], args) -> tuple[
         "130500", "130400", "140100", "140300", "370100", "410100",
     ]  # fmt: skip
 
-    def region(i: int) -> bytes:
+    def region(i: int) -> str:
         day = DAY + dt.timedelta(days=i % 5)
-        return _request("GET", f"/v1/regions/{codes[i % len(codes)]}/response?date={day}")
+        return f"/v1/regions/{codes[i % len(codes)]}/response?date={day}"
 
-    def polls(i: int) -> bytes:
+    def polls(i: int) -> str:
         if i % 10 == 9:
-            code = codes[i % len(codes)]
-            return _request("GET", f"/v1/regions/{code}/plan?date={DAY}&level=orange")
+            return f"/v1/regions/{codes[i % len(codes)]}/plan?date={DAY}&level=orange"
         return region(i)
 
-    def issue(i: int) -> bytes:
-        body = {"region": codes[i % len(codes)], "date": str(DAY + dt.timedelta(days=i % 5))}
-        return _request("POST", "/v1/decisions", json.dumps(body).encode(), key)
+    def every(i: int) -> str:
+        return f"/v1/response?date={DAY + dt.timedelta(days=i % 5)}"
 
-    def every(i: int) -> bytes:
-        return _request("GET", f"/v1/response?date={DAY + dt.timedelta(days=i % 5)}")
+    def issue(i: int) -> bytes:
+        day = str(DAY + dt.timedelta(days=i % 5))
+        body = [{"region": codes[(i + k) % len(codes)], "date": day} for k in range(args.batch)]
+        return _request("POST", "/v1/decisions", json.dumps(body).encode(), key)
 
     acknowledged: list[int] = []
 
     def record(body: bytes) -> None:
         acknowledged.extend(d["id"] for d in json.loads(body))
 
-    mixes: list[tuple[str, int, Callable[[int], bytes], Callable | None]] = [
-        ("bare", bare, lambda i: _request("GET", "/bare"), None),
-        ("region-response", ours, region, None),
-        ("responses+plans", ours, polls, None),
-        ("issue", ours, issue, record),
-        ("all-regions", ours, every, None),
+    reads: list[tuple[str, int, Callable[[int], str]]] = [
+        ("bare", bare, lambda i: "/bare"),
+        ("region-response", ours, region),
+        ("responses+plans", ours, polls),
     ]
     results = {}
-    for name, port, make, on_body in mixes:
-        for clients in counts:
-            asyncio.run(drive(port, make, min(clients, 8), 0.5, 200, None))  # warm-up
+
+    def read(name: str, port: int, path: Callable[[int], str], clients: int) -> None:
+        asyncio.run(drive(port, lambda i: _request("GET", path(i)), min(clients, 8), 0.5, 200))
+        if args.wrk:
+            paths = [path(i) for i in range(10 * len(codes))]
+            results[name, clients] = drive_wrk(port, paths, clients, args.seconds)
+        else:
             results[name, clients] = asyncio.run(
-                drive(port, make, clients, args.seconds, args.max_requests, on_body)
-            )
+                drive(
+                    port, lambda i: _request("GET", path(i)), clients, args.seconds,
+                    args.max_requests,
+                )
+            )  # fmt: skip
+
+    for name, port, path in reads:
+        for clients in counts:
+            read(name, port, path, clients)
+    for clients in counts:
+        asyncio.run(drive(ours, issue, min(clients, 8), 0.5, 20, record))  # warm-up
+        results["issue", clients] = asyncio.run(
+            drive(ours, issue, clients, args.seconds, args.max_requests, record)
+        )
+        results["issue", clients]["decisions"] = results["issue", clients]["n"] * args.batch
+    for clients in counts:
+        read("all-regions", ours, every, clients)
     return results, acknowledged
 
 
@@ -259,14 +338,16 @@ def report(results: dict, counts: list[int], lost: int, issued: int, png: Path) 
     print(f"\n{'mix':<16} {'clients':>7} {'requests':>9} {'req/s':>8} {'p50 ms':>8} "
           f"{'p99 ms':>8} {'errors':>7} {'5xx':>5} {'× bare':>7}")  # fmt: skip
     for (name, clients), r in results.items():
-        n = r["latencies"].size
-        rate = n / r["wall"]
+        rate = r["n"] / r["wall"]
         bare = results["bare", clients]
-        bare_rate = bare["latencies"].size / bare["wall"]
-        p50, p99 = np.percentile(r["latencies"], [50, 99]) * 1e3 if n else (np.nan, np.nan)
-        print(f"{name:<16} {clients:>7} {n:>9} {rate:>8.0f} {p50:>8.1f} {p99:>8.1f} "
-              f"{r['errors']:>7} {r['5xx']:>5} {rate / bare_rate:>7.2f}")  # fmt: skip
-    print(f"\nissued: {issued} decisions acknowledged, {lost} missing from the store")
+        bare_rate = bare["n"] / bare["wall"]
+        print(f"{name:<16} {clients:>7} {r['n']:>9} {rate:>8.0f} {r['p50'] * 1e3:>8.1f} "
+              f"{r['p99'] * 1e3:>8.1f} {r['errors']:>7} {r['5xx']:>5} "
+              f"{rate / bare_rate:>7.2f}")  # fmt: skip
+    for clients in counts:
+        r = results["issue", clients]
+        print(f"issue at {clients} clients: {r['decisions'] / r['wall']:.0f} decisions/s")
+    print(f"issued: {issued} decisions acknowledged, {lost} missing from the store")
     try:
         import matplotlib
 
@@ -278,7 +359,7 @@ def report(results: dict, counts: list[int], lost: int, issued: int, png: Path) 
         figure, axis = plt.subplots(figsize=(8, 4.5))
         names = sorted({name for name, _ in results})
         for name in names:
-            p99 = [np.percentile(results[name, c]["latencies"], 99) * 1e3 for c in counts]
+            p99 = [results[name, c]["p99"] * 1e3 for c in counts]
             axis.plot(counts, p99, marker="o", label=name)
         axis.set(xscale="log", yscale="log", xlabel="clients", ylabel="p99 latency [ms]")
         axis.legend()
@@ -286,9 +367,9 @@ def report(results: dict, counts: list[int], lost: int, issued: int, png: Path) 
         print(f"latency plot: {png}")
     at = 64 if 64 in counts else min(counts, key=lambda c: abs(c - 64))
     ours, bare = results["region-response", at], results["bare", at]
-    ratio = (ours["latencies"].size / ours["wall"]) / (bare["latencies"].size / bare["wall"])
-    p99 = np.percentile(ours["latencies"], 99) * 1e3 if ours["latencies"].size else float("nan")
-    print(f"ratio {ratio:.2f} p99_ms {p99:.1f} errors {ours['errors']}")
+    ratio = (ours["n"] / ours["wall"]) / (bare["n"] / bare["wall"])
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"ratio {ratio:.2f} p99_ms {ours['p99'] * 1e3:.1f} errors {ours['errors']}")
 
 
 if __name__ == "__main__":

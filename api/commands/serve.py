@@ -80,6 +80,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=defaults.header_timeout,
         help="seconds a client has to send a request's headers",
     )
+    parser.add_argument(
+        "--reload-poll",
+        type=float,
+        default=defaults.reload_poll,
+        help="seconds between looks for a new forecast file (0: reload only on SIGHUP)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -111,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
             rate_limit=args.rate_limit,
             timeout_keep_alive=args.timeout_keep_alive,
             header_timeout=args.header_timeout,
+            reload_poll=args.reload_poll,
         )
     except ValidationError as error:
         problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())

@@ -1,5 +1,6 @@
 """``GET /v1/health``: is the service up, can it read and write its stores, what does it serve."""
 
+import os
 import sqlite3
 
 from fastapi import APIRouter
@@ -43,6 +44,7 @@ def health(service: ServiceDep) -> JSONResponse:
             "first_date": first.isoformat(),
             "last_date": last.isoformat(),
             "regions": len(service.regions),
+            "worker": os.getpid(),
         },
         from_attributes=True,
     )

@@ -1,10 +1,16 @@
-"""Response levels: one region, or every region, from a date on (reads: nothing is recorded)."""
+"""Response levels: one region, or every region, from a date on (reads: nothing is recorded).
+
+The routes are coroutines: a JSON body cached for the store's current state is sent from the
+event loop (no worker-thread hop, the service's hot path); anything to compute or render runs
+in a worker thread.
+"""
 
 import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import Response as HTTPResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep
 from api.formats import FORMAT_RESPONSES, negotiate, region_geometries, render_levels
@@ -74,7 +80,7 @@ def _rendered(service: ServiceDep, responses: list, fmt: str, name: str) -> HTTP
 
 
 @router.get("/v1/regions/{code}/response", response_model=Response, responses=FORMAT_RESPONSES)
-def region_response(
+async def region_response(
     service: ServiceDep,
     code: Annotated[Code, Path(description="Region code")],
     date: DateQuery = None,
@@ -90,13 +96,16 @@ def region_response(
     day = _default_day(date)
     fmt = negotiate(format, accept)  # 406 if Accept names nothing we serve
     if fmt != "json":
-        responses = [service.response(code, day, rule_set=rules, mode=mode)]
-        return _rendered(service, responses, fmt, f"lantian-{code}-{day}")
-    return _json(service.response_json(code, day, rule_set=rules, mode=mode))
+        response = await run_in_threadpool(service.response, code, day, rule_set=rules, mode=mode)
+        return await run_in_threadpool(_rendered, service, [response], fmt, f"lantian-{code}-{day}")
+    body = service.cached_json(code, day, rule_set=rules, mode=mode)
+    if body is None:  # not computed for this state yet: in a worker thread, off the event loop
+        body = await run_in_threadpool(service.response_json, code, day, rule_set=rules, mode=mode)
+    return _json(body)
 
 
 @router.get("/v1/response", response_model=AllResponses, responses=FORMAT_RESPONSES)
-def all_responses(
+async def all_responses(
     service: ServiceDep,
     date: DateQuery = None,
     rules: RulesQuery = None,
@@ -108,6 +117,9 @@ def all_responses(
     day = _default_day(date)
     fmt = negotiate(format, accept)  # 406 if Accept names nothing we serve
     if fmt != "json":
-        responses = service.responses(None, day, rule_set=rules, mode=mode)
-        return _rendered(service, responses, fmt, f"lantian-{day}")
-    return _json(service.all_json(day, rule_set=rules, mode=mode))
+        responses = await run_in_threadpool(service.responses, None, day, rule_set=rules, mode=mode)
+        return await run_in_threadpool(_rendered, service, responses, fmt, f"lantian-{day}")
+    body = service.cached_json(None, day, rule_set=rules, mode=mode)
+    if body is None:
+        body = await run_in_threadpool(service.all_json, day, rule_set=rules, mode=mode)
+    return _json(body)

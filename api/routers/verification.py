@@ -15,6 +15,9 @@ from engine.verify import pair_rows, verification_document
 
 router = APIRouter(tags=["verification"])
 
+MAX_VERIFY_DAYS = 366
+"""Longest period verified by one request [days] (rolling scores over a season or a year)."""
+
 
 @router.get(
     "/v1/verification",
@@ -45,6 +48,11 @@ def verification(
     fmt = negotiate(format, accept, ("json", "csv", "png"))  # 406 if Accept names none
     if to < first:
         raise PolicyError(f"to={to} is before from={first}")
+    if (to - first).days + 1 > MAX_VERIFY_DAYS:
+        raise PolicyError(
+            f"from={first} to={to} spans {(to - first).days + 1} days; verify at most "
+            f"{MAX_VERIFY_DAYS} days per request"
+        )
     observations = observation_store(service.settings.observations)
     for code in region or []:
         service.region_info(code)  # 404 naming an unknown region
