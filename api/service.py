@@ -23,6 +23,7 @@ from typing import Any
 
 from api import schemas
 from api._plan_cache import PlanCache
+from api.cluster import ClusterSettings, open_cluster
 from api.compose import ForecastPart, compose, forecast_part
 from api.errors import ConflictError
 from api.settings import Settings
@@ -90,7 +91,15 @@ class Service:
         store = DecisionStore(settings.db, timeout=settings.busy_timeout, sync=settings.store_sync)
         cache = Path(settings.db).parent / "weights-cache"
         overrides = read_overrides(settings.rule_overrides)
-        forecast, regions, daily = prepare(settings.forecast, settings.regions, cache_dir=cache)
+        with open_cluster(ClusterSettings(scheduler=settings.dask_scheduler)):
+            forecast, regions, daily = prepare(
+                settings.forecast,
+                settings.regions,
+                cache_dir=cache,
+                chunks={"time": settings.chunk_hours, "member": 1}
+                if settings.dask_scheduler
+                else None,
+            )
         first, last = covered_dates(daily)
         log.info(
             "serving forecast %s (%s to %s) for %d regions", forecast.id, first, last, len(regions)
@@ -422,13 +431,15 @@ def prepare(
     *,
     cache_dir: Path | None = None,
     standard: str | None = None,
+    chunks: dict[str, int] | None = None,
 ) -> tuple[Forecast, RegionSet, RegionalDaily]:
     """Read a forecast and a region set and compute the regional daily statistics and AQI.
 
     ``standard`` forces one AQI standard id for every day (default: the one in force on each
-    day); ``cache_dir`` keeps the coverage weights between runs.
+    day); ``cache_dir`` keeps the coverage weights between runs; ``chunks`` reads the forecast
+    lazily in those chunks, its regional means computed on the active dask cluster.
     """
-    forecast = read_forecast(forecast_path)
+    forecast = read_forecast(forecast_path, chunks=chunks)
     regions = load_regions(regions_spec)
     grid = grid_from_dataset(forecast.data)
     weights = coverage_weights(regions, grid, cache_dir=cache_dir)

@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     """Require an API key (any role) for every read; by default reads are anonymous, since
     levels are public information. Writes always need a key."""
     rate_limit: float = Field(default=20.0, ge=0)
-    """Requests per second allowed to each API key, per worker process (0: no limit)."""
+    """Requests per second allowed to each API key, across all worker processes (0: no
+    limit; the buckets live in a file beside the store, docs/service.md)."""
     rate_burst: int = Field(default=40, ge=1)
     """Requests an API key may send at once before the rate limit applies."""
     busy_timeout: float = Field(default=30.0, gt=0)
@@ -74,6 +75,12 @@ class Settings(BaseSettings):
     reload_poll: float = Field(default=5.0, ge=0)
     """Seconds between looks at the served forecast file: a new file (inode, size or time
     changed, and unchanged for one more look) is loaded and swapped in; 0: only on SIGHUP."""
+    dask_scheduler: str | None = None
+    """Address of a dask scheduler (``tcp://host:8786``): the forecast is read in chunks and
+    its regional means are computed on that cluster at start-up and on every reload
+    (docs/distributed.md). ``lantian serve --dask-workers N`` starts a local one and sets it."""
+    chunk_hours: int = Field(default=24, ge=1)
+    """Forecast hours per chunk (one member each) when a dask scheduler is used."""
     store_sync: Literal["normal", "full"] = "normal"
     """normal: a committed decision survives a crash of the server (kill -9), not a power cut;
     full: every commit is synced to disk first (slower writes)."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from api.cluster import add_cluster_arguments, cluster_settings, open_cluster
 from api.settings import Settings
 
 
@@ -86,10 +87,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=defaults.reload_poll,
         help="seconds between looks for a new forecast file (0: reload only on SIGHUP)",
     )
+    # --dask-workers: ``--workers`` already counts the HTTP processes here
+    add_cluster_arguments(parser, workers_flag="--dask-workers")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Serve; with ``--dask-workers N`` or ``--scheduler ADDRESS`` every HTTP process reads
+    the forecast in chunks on that cluster (a local one lives as long as the service)."""
+    cluster = cluster_settings(args)
+    with open_cluster(cluster) as client:
+        scheduler = client.scheduler.address if client is not None else None
+        return _serve(args, scheduler, cluster.chunk_hours)
+
+
+def _serve(args: argparse.Namespace, dask_scheduler: str | None, chunk_hours: int) -> int:
     import uvicorn
 
     from api.app import create_app
@@ -118,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
             timeout_keep_alive=args.timeout_keep_alive,
             header_timeout=args.header_timeout,
             reload_poll=args.reload_poll,
+            dask_scheduler=dask_scheduler,
+            chunk_hours=chunk_hours,
         )
     except ValidationError as error:
         problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())

@@ -163,3 +163,36 @@ def test_levels_workers_2_equal_the_in_memory_levels_of_one_member(files, tmp_pa
     assert got == expected
     assert len(expected) == 28 and np.unique([r["level"] for r in expected]).size > 1
     assert "dask dashboard: http://" in capsys.readouterr().err
+
+
+def test_the_service_on_a_scheduler_serves_the_in_memory_responses(client, files, tmp_path):
+    """``lantian serve --scheduler`` (or ``--dask-workers``): the service reads its forecast
+    in chunks on the cluster and serves what it serves from memory."""
+    from api.service import Service
+    from api.settings import Settings
+
+    day = dt.date(2026, 12, 2)
+    common = {"forecast": files[0], "regions": REGIONS, "reload_poll": 0}
+    memory = Service.load(Settings(db=tmp_path / "a.sqlite", **common), warm=False)
+    chunked = Service.load(
+        Settings(
+            db=tmp_path / "b.sqlite",
+            dask_scheduler=client.scheduler.address,
+            chunk_hours=7,
+            **common,
+        ),
+        warm=False,
+    )
+    assert chunked.forecast.data["pm25"].chunks is not None  # read lazily, in chunks
+    expected = json.loads(memory.all_json(day))
+    assert json.loads(chunked.all_json(day)) == expected
+    assert {r["level"] for r in expected["responses"]} >= {"orange", "red"}
+
+
+def test_serve_names_its_local_cluster_flag_dask_workers():
+    from api.cli import build_parser
+
+    args = build_parser().parse_args(["serve", "--workers", "2", "--dask-workers", "3"])
+    assert (args.workers, args.cluster_workers) == (2, 3)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--dask-workers", "2", "--scheduler", "tcp://x:1"])
