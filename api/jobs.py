@@ -47,8 +47,10 @@ class ScenarioRequest(BaseModel):
     forecast: str = Field(description="forecast netCDF (O3 and optional weather)")
     emissions: str = Field(description="base emissions netCDF: voc, nox [kg h-1 per cell]")
     change: str | None = Field(None, description="change netCDF: scenario minus base")
-    programme: str | None = Field(None, description="ozone-season programme TOML (not yet)")
-    db: str | None = Field(None, description="registry SQLite for --programme")
+    programme: str | None = Field(
+        None, description="peak-shift programme TOML over the packaged default, or 'default'"
+    )
+    db: str | None = Field(None, description="registry SQLite of the programme's firms")
     regions: str = Field("builtin:key-regions", description="GeoJSON or builtin:NAME")
     members: int = Field(20, ge=1, le=200, description="ensemble members")
     seed: int | None = Field(None, description="seed of the perturbations")
@@ -140,21 +142,24 @@ def execute(
     progress: Progress | None = None,
     cache_dir: Path | None = None,
     isopleth: str | None = None,
+    tile: tuple[int, int] | None = None,
 ) -> tuple[list[dict[str, Any]], Any]:
     """Run a scenario from files; write the netCDF to ``out``; return the regions' JSON.
 
     Returns the records and, when ``isopleth`` names a region, its
-    :class:`engine.photochem.Isopleth` (else None).
+    :class:`engine.photochem.Isopleth` (else None). ``tile`` ``(ny, nx)`` runs the model in
+    tiles on the active dask scheduler (:func:`engine.photochem.run_scenario`).
     """
-    if request.programme:
+    if request.programme and request.change:
+        raise PolicyError("give either a change file or a programme, not both")
+    if request.programme and not request.db:
         raise PolicyError(
-            f"--programme {request.programme}: running an ozone-season programme needs the "
-            "programme support of the ozone-season issue, which this version does not have yet; "
-            "write the programme's hourly change file (CF netCDF voc, nox in kg h-1 per cell on "
-            "the forecast's grid) and pass it with --change"
+            f"--programme {request.programme} needs --db (the registry of its enterprises)"
         )
-    if not request.change:
-        raise PolicyError("a scenario needs an emission change: pass --change C.nc")
+    if not request.change and not request.programme:
+        raise PolicyError(
+            "a scenario needs an emission change: --change C.nc, or --programme P.toml --db R"
+        )
     from engine.photochem import isopleth as draw
     from engine.photochem import regional_summary, run_scenario, scenario_dataset
     from forecasts.emissions import read_change, read_emissions, read_population, scenario_forecast
@@ -164,15 +169,26 @@ def execute(
     forecast = read_forecast(request.forecast)
     data = scenario_forecast(forecast)
     emissions = read_emissions(request.emissions, forecast)
-    change = read_change(request.change, forecast)
     regions = load_regions(request.regions)
     grid = grid_from_dataset(forecast.data)
     weights = coverage_weights(regions, grid, cache_dir=cache_dir)
+    if request.programme:
+        from api.scenario_programme import programme_change
+
+        change = programme_change(request.programme, str(request.db), forecast, regions, weights)
+    else:
+        change = read_change(str(request.change), forecast)
     people = None
     if request.population:
         people = population_weights(weights, read_population(request.population, forecast))
     run = run_scenario(
-        data, emissions, change, members=request.members, seed=request.seed, progress=progress
+        data,
+        emissions,
+        change,
+        members=request.members,
+        seed=request.seed,
+        progress=progress,
+        tile=tile,
     )
     if progress:
         progress(1.0, "regional statistics and the result file")

@@ -11,7 +11,8 @@
    'lantian[bench]'``), SciPy's Radau (rtol 1e-8) is the peer instead.
 3. **Demo** — ``lantian scenario run`` on the demo data with 20 members (goal < 30 s).
 
-Run: ``.venv/bin/python benchmarks/bench_photochem.py [--cells 100000] [--boxes 2000] [--no-demo]``
+Run: ``.venv/bin/python benchmarks/bench_photochem.py [--cells 100000] [--boxes 2000] [--no-demo]
+[--demo-dir DIR]``
 """
 
 from __future__ import annotations
@@ -253,6 +254,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hours", type=int, default=48)
     parser.add_argument("--boxes", type=int, default=2000)
     parser.add_argument("--no-demo", action="store_true", help="skip the demo scenario")
+    parser.add_argument(
+        "--demo-dir",
+        type=Path,
+        default=None,
+        help="existing demo data (lantian demo-data DIR --date 2026-07-01) instead of a new one",
+    )
     args = parser.parse_args(argv)
     print(f"import (JIT cache load) {format_seconds(IMPORT_SECONDS)}, not timed below")
 
@@ -316,9 +323,10 @@ def main(argv: list[str] | None = None) -> None:
         from api.jobs import ScenarioRequest, execute
 
         with tempfile.TemporaryDirectory() as folder:
-            demo = Path(folder)
-            with contextlib.redirect_stdout(io.StringIO()):
-                cli(["demo-data", str(demo), "--date", "2026-07-01"])
+            demo = args.demo_dir or Path(folder)
+            if args.demo_dir is None:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    cli(["demo-data", str(demo), "--date", "2026-07-01"])
             request = ScenarioRequest(
                 forecast=str(demo / "forecast.nc"),
                 emissions=str(demo / "emissions.nc"),
@@ -327,7 +335,7 @@ def main(argv: list[str] | None = None) -> None:
                 members=20,
             )
             t0 = time.perf_counter()
-            regions, _ = execute(request, demo / "result.nc")  # as lantian scenario run does
+            regions, _ = execute(request, Path(folder) / "result.nc")  # as the CLI does
             seconds = time.perf_counter() - t0
         print_table(
             "3. demo scenario: 14,300 cells × 216 h with winds, 20 members, 28 cities",

@@ -28,6 +28,7 @@ from forecasts.reader import Forecast
 
 __all__ = [
     "EMISSION_VARIABLES",
+    "align_change",
     "read_change",
     "read_emissions",
     "read_population",
@@ -178,6 +179,12 @@ def read_change(path: str | Path, forecast: Forecast) -> xr.Dataset:
         ``hours_in_forecast`` and ``hours_outside``.
     """
     data, where = _read(path, forecast, "change")
+    return align_change(data, forecast, where)
+
+
+def align_change(data: xr.Dataset, forecast: Forecast, where: str) -> xr.Dataset:
+    """A change dataset (``voc``, ``nox`` on the forecast's grid) put on the forecast's hours,
+    as :func:`read_change` does with a file's; ``where`` names the source in errors."""
     time = forecast.data["time"].values
     inside = np.isin(data["time"].values, time)
     if not inside.any():

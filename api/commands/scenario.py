@@ -30,7 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--emissions", required=True, help="base emissions netCDF (voc, nox)")
     source = run.add_mutually_exclusive_group(required=True)
     source.add_argument("--change", help="emission change netCDF (voc, nox), scenario − base")
-    source.add_argument("--programme", help="ozone-season programme TOML (needs --db)")
+    source.add_argument(
+        "--programme",
+        help="peak-shift programme TOML layered over the packaged default, or 'default' "
+        "(needs --db); run for each top region of --regions over the forecast's CST days",
+    )
     run.add_argument("--db", help="registry SQLite of the programme's enterprises")
     run.add_argument(
         "--regions", default="builtin:key-regions", help="regions GeoJSON or builtin:NAME"
@@ -101,8 +105,6 @@ def _bar(share: float, stage: str) -> None:
 def _run(args: argparse.Namespace) -> int:
     from api.jobs import ScenarioRequest, execute
 
-    if args.programme and not args.db:
-        raise ValueError("--programme needs --db (the registry of the programme's enterprises)")
     if args.isopleth_png and not args.isopleth:
         raise ValueError("--isopleth-png needs --isopleth CODE (the region to draw)")
     if args.isopleth and not args.isopleth_png:
@@ -146,6 +148,7 @@ def _table(regions: list[dict[str, Any]]) -> str:
     from engine.texts import say
 
     lines = [header, "-" * len(header)]
+    starred = False
     for r in regions:
         days = r["days"]
         regime = say(f"scenario.regime.{r['regime']}")[0] if r["regime"] else "-"
@@ -157,6 +160,7 @@ def _table(regions: list[dict[str, Any]]) -> str:
         peak = max(days, key=lambda d: d["mda8_base"])
         d = peak["delta_mda8"]
         zero = "*" if d["p10"] <= 0 <= d["p90"] else " "
+        starred = starred or zero == "*"
         interval = f"{d['p10']:>+7.2f}/{d['p50']:>+6.2f}/{d['p90']:>+6.2f}{zero}"
         lines.append(
             f"{r['region']['code']:<8} {r['region']['name']:<10} {regime:<13} {peak['date']:<10} "
@@ -170,7 +174,8 @@ def _table(regions: list[dict[str, Any]]) -> str:
         f"{members} members; exceedance days: MDA8 > 160 µg/m³ before→after; every day: "
         "--format json"
     )
-    lines.append(f"* {zero_en} ({zero_zh})")
+    if starred:
+        lines.append(f"* {zero_en} ({zero_zh})")
     if defaulted:
         lines.extend(say("scenario.defaulted", fields=defaulted))
     return "\n".join(lines)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import require
 from api.jobs import JobStatus, JobStore, RegionScenarioOut, ScenarioRequest, jobs_for, submit
+from api.scenario_programme import DEFAULT_PROGRAMME
 from api.settings import Settings
 from engine.errors import PolicyError
 
@@ -28,7 +29,9 @@ class ScenarioIn(BaseModel):
 
     emissions: str = Field(description="base emissions netCDF: voc, nox [kg h-1 per cell]")
     change: str | None = Field(None, description="change netCDF: scenario minus base")
-    programme: str | None = Field(None, description="ozone-season programme TOML (not yet)")
+    programme: str | None = Field(
+        None, description="peak-shift programme TOML over the packaged default, or 'default'"
+    )
     db: str | None = Field(None, description="registry SQLite for a programme")
     forecast: str | None = Field(None, description="forecast netCDF (default: the served one)")
     regions: str | None = Field(None, description="GeoJSON or builtin:NAME (default: served)")
@@ -67,15 +70,18 @@ def create_scenario(body: ScenarioIn, request: Request, response: Response) -> J
         seed=body.seed,
         population=body.population,
     )
-    if spec.programme:
+    if spec.programme and spec.change:
+        raise PolicyError("give either 'change' or 'programme' (with 'db'), not both")
+    if spec.programme and not spec.db:
+        raise PolicyError("'programme' needs 'db' (the registry of the programme's firms)")
+    if not spec.change and not spec.programme:
         raise PolicyError(
-            "programme scenarios need the ozone-season programme support, not in this version "
-            "yet; post the programme's change file as 'change'"
+            "a scenario needs 'change' (an emission change netCDF) or 'programme' and 'db'"
         )
-    if not spec.change:
-        raise PolicyError("a scenario needs 'change' (an emission change netCDF)")
     roots = {Path(settings.forecast).resolve().parent, Path(settings.db).resolve().parent}
-    named = {n: getattr(spec, n) for n in ("forecast", "emissions", "change", "population")}
+    named = {n: getattr(spec, n) for n in ("forecast", "emissions", "change", "population", "db")}
+    if spec.programme and spec.programme != DEFAULT_PROGRAMME:
+        named["programme"] = spec.programme
     if not str(spec.regions).startswith("builtin:"):
         named["regions"] = str(spec.regions)
     for name, path in named.items():

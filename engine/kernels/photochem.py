@@ -57,6 +57,7 @@ _A31, _A41, _A43 = 2.0, 2.0, 1.0
 _C21, _C31, _C32, _C41, _C42, _C43 = 4.0, 1.0, -1.0, 1.0, -1.0, -8.0 / 3.0
 _FAC_MIN, _FAC_MAX, _FAC_SAFE, _FAC_REJ = 0.2, 6.0, 0.9, 0.1
 _MIN_STEP_SHARE = 1e-9
+_BLOCK = 32  # cells dealt to a thread's chunk together
 
 INT_FIELDS = (
     "ra", "rb", "kphot", "eptr", "esp", "lrow", "lcol", "ldiag", "jptr", "jpos", "jwhich",
@@ -93,7 +94,8 @@ _SIGNATURE = (
     "void(i8[::1], i8[::1], f8[::1], i8[::1], "
     "f8[:, ::1], f8[:, ::1], f8[:, ::1], f8[:, ::1], f8[:, :, ::1], i8[::1], f8[::1], f8[::1], "
     "f8[::1], i8[::1], i8, i8, i8, f8[:, ::1], f8[:, ::1], f8[::1], f8[:, ::1], f8[:, ::1], "
-    "f8[:, :, ::1], f8, f8, i8, f8[:, ::1], f8[::1], i1[::1], i8[::1], f8[:, :, ::1], i8[::1], i8)"
+    "f8[:, :, ::1], f8, f8, i8, f8[:, ::1], f8[::1], i1[::1], i8[::1], f8[:, :, ::1], i8[::1], i8, "
+    "i8)"
 )
 
 
@@ -131,24 +133,26 @@ def _integrate(  # type: ignore[no-untyped-def]
     steps = 0
     reject_last = False
     reject_more = False
+    stale = True  # the Jacobian depends on y only: a rejected step reuses it
     while t < span:
         if steps >= max_steps or h < _MIN_STEP_SHARE * span:
             return -1
         proposed = h
         h = min(h, span - t)
-        # Jacobian, scattered into the factor pattern
-        for p in range(nnz):
-            jv[p] = 0.0
-        for r in range(nr):
-            a, b = ra[r], rb[r]
-            if b < 0:
-                da, db = k[r], 0.0
-            elif a == np.uint64(b):
-                da, db = 2.0 * k[r] * y[a], 0.0
-            else:
-                da, db = k[r] * y[np.uint64(b)], k[r] * y[a]
-            for e in range(jptr[r], jptr[r + 1]):
-                jv[jpos[e]] += jcoef[e] * (da if jwhich[e] == 0 else db)
+        if stale:  # Jacobian, scattered into the factor pattern
+            for p in range(nnz):
+                jv[p] = 0.0
+            for r in range(nr):
+                a, b = ra[r], rb[r]
+                if b < 0:
+                    da, db = k[r], 0.0
+                elif a == np.uint64(b):
+                    da, db = 2.0 * k[r] * y[a], 0.0
+                else:
+                    da, db = k[r] * y[np.uint64(b)], k[r] * y[a]
+                for e in range(jptr[r], jptr[r + 1]):
+                    jv[jpos[e]] += jcoef[e] * (da if jwhich[e] == 0 else db)
+            stale = False
         # LU of I / (h γ) − J without pivoting, by the precomputed eliminations
         ghinv = 1.0 / (h * _GAMMA)
         for p in range(nnz):
@@ -236,6 +240,7 @@ def _integrate(  # type: ignore[no-untyped-def]
         if err <= 1.0 and not negative:
             for i in range(ns):
                 y[i] = ys[i] + stages[3, i]
+            stale = True
             t += h
             hnew = h * fac
             if reject_last:
@@ -354,7 +359,7 @@ def _simulate_numba(  # type: ignore[no-untyped-def]
     mi, mip, mf, mfp,
     cosz, trans, temp, pblh, emis, emsp, vdep, bg, vent,
     nsub, transport, ny, nx, u, v, area, fx, fy, edge,
-    rtol, atol, max_steps, state, hstep, status, osp, out, nsteps, nchunk,
+    rtol, atol, max_steps, state, hstep, status, osp, out, nsteps, hour0, nchunk,
 ):  # fmt: skip
     nt, nc = cosz.shape
     ka, kb, kc = mf[mfp[0] : mfp[1]], mf[mfp[1] : mfp[2]], mf[mfp[2] : mfp[3]]
@@ -371,7 +376,7 @@ def _simulate_numba(  # type: ignore[no-untyped-def]
                 out[t, c, o] = 0.0
         for sub in range(n):
             if transport:
-                first = (sub + t) % 2
+                first = (sub + t + hour0) % 2
                 for sweep in range(2):
                     _advect(state, u[t], v[t], edge[t], area, fx, fy, scratch, span, ny, nx,
                             status, bg, (first + sweep) % 2)  # fmt: skip
@@ -386,7 +391,13 @@ def _simulate_numba(  # type: ignore[no-untyped-def]
                 lu = np.empty(nnz)
                 stages = np.empty((4, ns))
                 hs = np.empty(1)
-                for c in range(chunk * nc // nchunk, (chunk + 1) * nc // nchunk):
+                # blocks of _BLOCK cells dealt round-robin: emitting (stiff) cells cluster
+                # in cities, and contiguous chunks would leave one thread with most of them;
+                # cells within a block stay contiguous in memory
+                for c in range(nc):
+                    blk = c // _BLOCK
+                    if blk % nchunk != chunk:
+                        continue
                     if status[c] != 0:
                         continue
                     h = pblh[t, c] + (pblh[t + 1, c] - pblh[t, c]) * (sub + 0.5) / n
@@ -570,7 +581,7 @@ def _simulate_numpy(  # type: ignore[no-untyped-def]
     mi, mip, mf, mfp,
     cosz, trans, temp, pblh, emis, emsp, vdep, bg, vent,
     nsub, transport, ny, nx, u, v, area, fx, fy, edge,
-    rtol, atol, max_steps, state, hstep, status, osp, out, nsteps, nchunk=0,
+    rtol, atol, max_steps, state, hstep, status, osp, out, nsteps, hour0=0, nchunk=0,
 ):  # fmt: skip
     nt, nc = cosz.shape
     m = unpack(mi, mip, mf, mfp)
@@ -596,7 +607,7 @@ def _simulate_numpy(  # type: ignore[no-untyped-def]
         k = np.where(photo[None, :], k * j, k)
         for sub in range(n):
             if transport:
-                first = (sub + t) % 2
+                first = (sub + t + hour0) % 2
                 for sweep in range(2):
                     state[:] = _advect_numpy(state, u[t], v[t], edge[t], area, fx, fy, span,
                                              ny, nx, status, bg, (first + sweep) % 2)  # fmt: skip
@@ -629,6 +640,9 @@ def simulate(*args: NDArray | int | float) -> None:  # noqa: D417 (documented at
     ``state`` receives the final mixing ratios, ``hstep`` the last step of each cell [s],
     ``status`` the cells that failed (:data:`STATUS_FAILED`), ``out`` the hourly means of the
     ``osp`` species [ppb] (NaN in marked cells), ``nsteps`` the accepted-or-rejected steps.
+    The last argument ``hour0`` is the index of the first hour in the whole run (the order of
+    the transport sweeps alternates with it), so a run split into pieces of hours sweeps as
+    the whole run does.
     """
     if numba_enabled():
         nc = args[4].shape[1]  # type: ignore[union-attr]

@@ -150,6 +150,7 @@ def simulate(
     deposition: bool = True,
     ventilation: bool = True,
     entrainment: bool = True,
+    tile: tuple[int, int] | None = None,
 ) -> Simulation:
     """Integrate coupled copies of ``mechanism`` over the hours of ``weather``.
 
@@ -173,6 +174,9 @@ def simulate(
         Cells already marked (``STATUS_INPUT``) are not computed.
     deposition, ventilation, entrainment : bool
         Switches for the tests (a closed box conserves nitrogen).
+    tile : (int, int), optional
+        Run on dask in tiles of this many cells ``(y, x)``, hour by hour with halo exchange
+        (:func:`engine.photochem._tiled.simulate_tiled`); None runs the whole grid at once.
 
     Returns
     -------
@@ -222,7 +226,7 @@ def simulate(
     hstep = np.full(nc, 60.0)
     steps = np.zeros(nc, np.int64)
     mi, mip, mf, mfp = kernel.pack(stacked_arrays(mechanism, copies, k_scale))
-    kernel.simulate(
+    args = (
         mi, mip, mf, mfp,
         np.ascontiguousarray(weather.cosz), np.ascontiguousarray(weather.transmission),
         np.ascontiguousarray(weather.t2m), np.ascontiguousarray(pblh), emis, emsp, vdep, bg,
@@ -231,6 +235,12 @@ def simulate(
         settings.rtol, settings.atol_ppb, settings.max_steps,
         state, hstep, marks, osp, out, steps,
     )  # fmt: skip
+    if tile is None:
+        kernel.simulate(*args, 0)
+    else:
+        from engine.photochem._tiled import simulate_tiled
+
+        simulate_tiled(args, domain.shape, tile)
     out_c = out.reshape(nt, nc, copies, len(outputs)).transpose(2, 0, 1, 3)
     # values within atol below zero stay in the kernel's state (invariants); none is returned
     final = np.maximum(state.reshape(nc, copies, ns).transpose(1, 0, 2)[:, :, rank], 0.0)

@@ -126,6 +126,7 @@ def spin_up(
     inputs: Prepared,
     member: Member,
     settings: ModelSettings,
+    tile: tuple[int, int] | None = None,
 ) -> tuple[NDArray, NDArray[np.int8]]:
     """State after a day on base emissions and the first day's weather (docs/chemistry.md §3)."""
     hours = min(settings.spin_up_hours, inputs.time.size)
@@ -144,7 +145,7 @@ def spin_up(
     sim = simulate(
         mechanism, inputs.domain, weather, [flux], initial, settings,
         background=background, edge=inputs.edge(mechanism, background)[:hours],
-        k_scale=member.k_scale, status=inputs.status,
+        k_scale=member.k_scale, status=inputs.status, tile=tile,
     )  # fmt: skip
     return sim.state[0], sim.status
 
@@ -155,9 +156,12 @@ def _member_run(
     member: Member,
     settings: ModelSettings,
     scales: list[tuple[float, float, bool]],
+    tile: tuple[int, int] | None = None,
 ) -> tuple[NDArray, NDArray[np.int8]]:
-    """Coupled copies with emissions ``(voc factor, nox factor, with change)`` each; O3 [ppb]."""
-    state, status = spin_up(mechanism, inputs, member, settings)
+    """Coupled copies with emissions ``(voc factor, nox factor, with change)`` each; O3 [ppb].
+
+    ``tile`` (cells of ``inputs``' grid): run tiled on dask (:func:`_model.simulate`)."""
+    state, status = spin_up(mechanism, inputs, member, settings, tile)
     background = mechanism.background.copy()
     k = mechanism.index("O3")
     background[k] = max(0.0, background[k] + member.background_o3_ppb)
@@ -175,7 +179,7 @@ def _member_run(
     sim = simulate(
         mechanism, inputs.domain, weather, flux, state, settings,
         background=background, edge=inputs.edge(mechanism, background), k_scale=member.k_scale,
-        status=status,
+        status=status, tile=tile,
     )  # fmt: skip
     return sim.out[..., 0], sim.status
 
@@ -191,6 +195,7 @@ def run_scenario(
     regime: bool = True,
     settings: ModelSettings | None = None,
     progress: Progress | None = None,
+    tile: tuple[int, int] | None = None,
 ) -> ScenarioRun:
     """ΔO3 of an emission change on the forecast's grid, with its ensemble and regime.
 
@@ -214,6 +219,12 @@ def run_scenario(
     settings : ModelSettings, optional
     progress : callable, optional
         Called as ``progress(done_fraction, stage)``.
+    tile : (int, int), optional
+        Run the model on dask in tiles of ``(y, x)`` cells of the forecast's grid, hour by hour
+        with halo exchange for transport, on the active dask scheduler (a
+        ``dask.distributed`` client if one is open, else threads): the answer of the
+        whole-grid run (:mod:`engine.photochem._tiled`). The ensemble grid's tiles cover the
+        same area. None (default) runs the whole grid in this process.
 
     Returns
     -------
@@ -242,18 +253,20 @@ def run_scenario(
     delta = np.empty((n, nt, nc), np.float32)
     status = inputs.status.copy()
     report("central member on the forecast grid", 1.0)
-    o3, marks = _member_run(mech, inputs, drawn[0], settings, [(1, 1, False), (1, 1, True)])
+    pair = [(1.0, 1.0, False), (1.0, 1.0, True)]
+    coarse_tile = None if tile is None else (-(-tile[0] // k), -(-tile[1] // k))
+    o3, marks = _member_run(mech, inputs, drawn[0], settings, pair, tile)
     delta[0] = (o3[1] - o3[0]) * factor
     status = np.maximum(status, marks)
     reference = delta[0]
     if k > 1 and n > 1:
         report(f"central member on the ensemble grid ({k}×{k} blocks)", 0.2)
-        o3, marks = _member_run(mech, coarse, drawn[0], settings, [(1, 1, False), (1, 1, True)])
+        o3, marks = _member_run(mech, coarse, drawn[0], settings, pair, coarse_tile)
         reference = ((o3[1] - o3[0]) * factor).astype(np.float32)
         status = np.maximum(status, marks[block])
     for m in range(1, n):
         report(f"member {m + 1} of {n}", 1.0 if k == 1 else 0.2)
-        o3, marks = _member_run(mech, coarse, drawn[m], settings, [(1, 1, False), (1, 1, True)])
+        o3, marks = _member_run(mech, coarse, drawn[m], settings, pair, coarse_tile)
         member_delta = (o3[1] - o3[0]) * factor
         if k == 1:
             delta[m] = member_delta
@@ -268,7 +281,9 @@ def run_scenario(
     sensitivity = xr.Dataset(coords={d: grid[d] for d in dims})
     if regime:
         report("sensitivity runs (VOC and NOx ±20 %)", 0.4)
-        sensitivity = _sensitivity(mech, coarse, drawn[0], settings, status, block, inputs)
+        sensitivity = _sensitivity(
+            mech, coarse, drawn[0], settings, status, block, inputs, coarse_tile
+        )
     if progress:
         progress(1.0, "model runs done")
     coords = {k: v for k, v in grid.coords.items()}
@@ -310,12 +325,13 @@ def _sensitivity(
     status: NDArray[np.int8],
     block: NDArray[np.int64],
     inputs: Prepared,
+    tile: tuple[int, int] | None = None,
 ) -> xr.Dataset:
     """``s_voc``, ``s_nox`` and ``regime`` of every cell from the ±p runs of the central member
     on the ensemble grid ``coarse`` (``block``: the block of each fine cell)."""
     p = settings.regime_perturbation
     scales = [(1 + p, 1, False), (1 - p, 1, False), (1, 1 + p, False), (1, 1 - p, False)]
-    o3, marks = _member_run(mechanism, coarse, central, settings, scales)
+    o3, marks = _member_run(mechanism, coarse, central, settings, scales, tile)
     field = xr.DataArray(
         o3 * ug_per_ppb("o3"), dims=("copy", "time", "cell"), coords={"time": coarse.time}
     )

@@ -148,11 +148,3 @@ def test_bad_change_files_are_one_line_errors(files, tmp_path, capsys, change, m
     err = capsys.readouterr().err
     assert err.startswith("lantian scenario: error: ") and err.count("\n") == 1
     assert re.search(message, err), err
-
-
-def test_programme_is_not_available_yet(files, tmp_path, capsys):
-    args = _args(files, tmp_path / "r.nc")
-    i = args.index("--change")
-    args[i : i + 2] = ["--programme", "p.toml", "--db", "r.sqlite"]
-    assert main(args) == 2
-    assert "does not have yet" in capsys.readouterr().err

@@ -124,3 +124,34 @@ def test_after_a_restart_an_unfinished_job_shows_as_failed(tmp_path):
         assert status.status == "failed" and "interrupted" in (status.error or "")
     assert again.get(done).status == "done"
     assert again.get(running).request == request
+
+
+def test_a_programme_job_runs_on_the_registry(setup, tmp_path):
+    client, files, _ = setup
+    from registry import import_synthetic
+
+    directory = files["forecast"].parent  # inputs must lie in the service's data folders
+    import_synthetic(directory, files["regions"], n_enterprises=200, seed=5)
+    db = directory / "registry.sqlite"
+    outside = client.post(
+        "/v1/scenarios",
+        json={"emissions": str(files["emissions"]), "programme": str(tmp_path / "p.toml"),
+              "db": str(db)},
+    )  # fmt: skip
+    assert outside.status_code == 422
+    assert "programme: only files in the service's data folders" in outside.json()["detail"]
+    without_db = client.post(
+        "/v1/scenarios", json={"emissions": str(files["emissions"]), "programme": "default"}
+    )
+    assert without_db.status_code == 422 and "needs 'db'" in without_db.json()["detail"]
+    posted = client.post(
+        "/v1/scenarios",
+        json={"emissions": str(files["emissions"]), "programme": "default", "db": str(db),
+              "members": 2},
+    )  # fmt: skip
+    assert posted.status_code == 202
+    final = _wait(client, posted.json()["id"])[-1]
+    assert final["status"] == "done", final["error"]
+    regions = client.get(f"/v1/scenarios/{final['id']}/result").json()
+    assert [r["region"]["code"] for r in regions] == ["130100", "130500"]
+    assert all(r["voc_moved_kg"] > 0 and r["days"] for r in regions)
