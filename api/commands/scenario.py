@@ -8,6 +8,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from api.cluster import add_cluster_arguments, cluster_settings, open_cluster
+
+DEFAULT_TILE = (64, 64)
+"""Tile of a run on a cluster [cells]: small enough that a 0.05° province gives each worker
+several tiles, large enough that the halo ring (a few cells per hour) stays a small share."""
+
+
+def _tile(text: str) -> tuple[int, int]:
+    """``NYxNX`` (e.g. ``64x64``) as a pair of positive cell counts."""
+    parts = text.lower().split("x")
+    if len(parts) == 2 and all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        return int(parts[0]), int(parts[1])
+    raise argparse.ArgumentTypeError(f"--tile {text!r}: give NYxNX in cells, e.g. 64x64")
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -46,6 +60,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--isopleth", metavar="CODE", help="draw the EKMA isopleth of a region")
     run.add_argument("--isopleth-png", type=Path, help="PNG of the isopleth (with --isopleth)")
     run.add_argument("--format", choices=("json", "table"), default="table")
+    run.add_argument(
+        "--tile",
+        type=_tile,
+        default=None,
+        metavar="NYxNX",
+        help=f"run in tiles of NY × NX cells on dask (default with --workers/--scheduler: "
+        f"{DEFAULT_TILE[0]}x{DEFAULT_TILE[1]}); the result equals the whole-grid run",
+    )
+    add_cluster_arguments(run)
     run.set_defaults(handler=_run)
     picture = actions.add_parser(
         "map",
@@ -128,7 +151,12 @@ def _run(args: argparse.Namespace) -> int:
         population=args.population,
     )
     progress = _bar if sys.stderr.isatty() else None
-    regions, diagram = execute(request, args.out, progress=progress, isopleth=args.isopleth)
+    cluster = cluster_settings(args)
+    tile = args.tile or (DEFAULT_TILE if cluster.enabled else None)
+    with open_cluster(cluster):
+        regions, diagram = execute(
+            request, args.out, progress=progress, isopleth=args.isopleth, tile=tile
+        )
     if diagram is not None:
         _draw(diagram, args.isopleth_png)
     if args.format == "json":

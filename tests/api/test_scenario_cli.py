@@ -148,3 +148,25 @@ def test_bad_change_files_are_one_line_errors(files, tmp_path, capsys, change, m
     err = capsys.readouterr().err
     assert err.startswith("lantian scenario: error: ") and err.count("\n") == 1
     assert re.search(message, err), err
+
+
+def test_workers_run_in_tiles_and_give_the_whole_grid_result(files, tmp_path, capsys):
+    """``--workers 2 --tile 4x4``: the run in 6 tiles on a local dask cluster equals the
+    whole-grid run (the tiles exchange a halo ring every hour: docs/chemistry.md)."""
+    whole, tiled = tmp_path / "whole.nc", tmp_path / "tiled.nc"
+    extra = ["--members", "1", "--seed", "3", "--format", "json"]
+    assert main(_args(files, whole, *extra)) == 0
+    expected = json.loads(capsys.readouterr().out)
+    assert main(_args(files, tiled, *extra, "--workers", "2", "--tile", "4x4")) == 0
+    captured = capsys.readouterr()
+    assert "dask dashboard: http://" in captured.err
+    assert json.loads(captured.out) == expected
+    a, b = xr.open_dataset(whole), xr.open_dataset(tiled)
+    np.testing.assert_allclose(b["delta_o3"], a["delta_o3"], rtol=0, atol=1e-9)
+    assert float(np.abs(a["delta_o3"]).max()) > 0  # the shift does move ozone here
+
+
+def test_tile_must_be_two_positive_counts(files, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(_args(files, tmp_path / "r.nc", "--tile", "0x5"))
+    assert "--tile '0x5': give NYxNX in cells" in capsys.readouterr().err
