@@ -16,7 +16,9 @@ from engine.episodes import PriorDecision
 from engine.linkage import Notice
 from engine.response import Response
 
-__all__ = ["Issued", "Writer", "now", "one_line"]
+__all__ = ["AUDIT_FIELDS", "Issued", "Writer", "now", "one_line"]
+
+AUDIT_FIELDS = ("who", "key_id", "role", "action", "target", "address", "outcome", "detail")
 
 
 class Issued(NamedTuple):
@@ -139,6 +141,15 @@ class Writer:
             "VALUES (?, ?, ?, ?, ?)",
             (key_id, token, request, json.dumps(ids), now()),
         )
+
+    def audit(self, entry: dict[str, Any]) -> int:
+        """Append one audit entry (:data:`AUDIT_FIELDS`; time is now) in this transaction."""
+        cursor = self.db.execute(
+            f"INSERT INTO audit (time, {', '.join(AUDIT_FIELDS)}) "
+            f"VALUES (?{', ?' * len(AUDIT_FIELDS)})",
+            (now(), *(entry.get(f) for f in AUDIT_FIELDS)),
+        )
+        return int(cursor.lastrowid or 0)
 
     def insert(self, issued: Sequence[Issued]) -> list[int]:
         """Record decisions; their ids."""

@@ -15,7 +15,7 @@ from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import Principal, RateLimiter, covers
+from api.auth import Principal, RateLimiter, cached_principal, covers
 from api.auth import authenticate as find_key
 from api.service import Service
 
@@ -60,7 +60,11 @@ async def authenticate(request: Request) -> Principal | None:
     if header is not None:
         if not header.lower().startswith(_BEARER) or not header[len(_BEARER) :].strip():
             raise _unauthorised("the Authorization header must be 'Bearer <API key>'")
-        principal = await run_in_threadpool(find_key, service.store, header[len(_BEARER) :].strip())
+        key = header[len(_BEARER) :].strip()
+        # A key looked up lately needs no worker thread: one read of the key counter.
+        principal = cached_principal(service.store, key) or await run_in_threadpool(
+            find_key, service.store, key
+        )
         if principal is None:
             raise _unauthorised("the API key is unknown or revoked")
         request.state.principal = principal

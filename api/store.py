@@ -59,6 +59,8 @@ class DecisionStore(AccessTables):
         self.timeout = timeout
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        # Keys looked up (digest -> (principal, keys generation, monotonic time)): api.auth.
+        self.key_cache: dict[str, tuple[Any, int, float]] = {}
         # WAL with synchronous=NORMAL: a commit survives a crash of the process (kill -9) but
         # not a power cut; "full" syncs every commit to disk (tens of ms on slow disks).
         self.sync = {"normal": "NORMAL", "full": "FULL"}[sync]
