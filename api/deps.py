@@ -8,7 +8,7 @@ anonymous read. Writes declare the roles they accept with :func:`require`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security
@@ -82,10 +82,10 @@ async def authenticate(request: Request) -> Principal | None:
     return principal
 
 
-def require(*roles: str) -> Callable[[Request], Principal]:
+def require(*roles: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency giving the principal if its role is one of ``roles`` (admin always is)."""
 
-    def dependency(
+    async def dependency(  # a coroutine: no I/O, so no worker-thread hop for it
         request: Request,
         _: Annotated[HTTPAuthorizationCredentials | None, Security(_KEY)] = None,
     ) -> Principal:
