@@ -179,7 +179,9 @@ class DecisionStore(AccessTables):
         with self._write_lock, self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                yield Writer(db)
+                w = Writer(db)
+                yield w
+                w.flush()
                 db.execute("COMMIT")
             except BaseException:
                 _rollback(db)
