@@ -80,9 +80,10 @@ class DecisionStore(AccessTables):
 
     def _unavailable(self, error: BaseException) -> StoreError:
         log.error("decision store %s: %s", self.path, error)
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        # an OSError's text names the path: its strerror alone ("No such file or directory")
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else None
         return StoreError(
-            f"the decision store {self.path.name} is unavailable ({one_line(reason)})"
+            f"the decision store {self.path.name} is unavailable ({reason or one_line(error)})"
         )
 
     def _open(self) -> sqlite3.Connection:
