@@ -23,6 +23,13 @@ class AccessTables:
     def writer(self) -> contextlib.AbstractContextManager[Any]:
         raise NotImplementedError
 
+    def _quick(self, query: str, params: tuple) -> Any:
+        raise NotImplementedError
+
+    def keys_generation(self) -> int:
+        """A counter that changes whenever a key is created or revoked (any process)."""
+        return int(self._quick("SELECT v FROM meta WHERE k = 'keys'", ())[0])
+
     def add_key(self, name: str, role: str, scope: str | None, digest: str) -> int:
         """Store an API key's SHA-256 digest (never the key); its id."""
         with self.writer() as w:
@@ -30,6 +37,7 @@ class AccessTables:
                 "INSERT INTO api_keys (name, role, scope, hash, created) VALUES (?, ?, ?, ?, ?)",
                 (name, role, scope, digest, _now()),
             )
+            w.db.execute("UPDATE meta SET v = v + 1 WHERE k = 'keys'")
             return int(cursor.lastrowid or 0)
 
     def key_by_digest(self, digest: str) -> dict[str, Any] | None:
@@ -53,17 +61,13 @@ class AccessTables:
                 "UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL",
                 (_now(), key_id),
             )
+            w.db.execute("UPDATE meta SET v = v + 1 WHERE k = 'keys'")
             return bool(cursor.rowcount)
 
     def audit(self, **entry: Any) -> int:
         """Append one audit entry: who, key_id, role, action, target, address, outcome, detail."""
-        fields = ("who", "key_id", "role", "action", "target", "address", "outcome", "detail")
         with self.writer() as w:
-            cursor = w.db.execute(
-                f"INSERT INTO audit (time, {', '.join(fields)}) VALUES (?{', ?' * len(fields)})",
-                (_now(), *(entry.get(f) for f in fields)),
-            )
-            return int(cursor.lastrowid or 0)
+            return int(w.audit(entry))
 
     def audit_log(self, limit: int = 1000, before: int | None = None) -> list[dict[str, Any]]:
         """Audit entries, newest first (ids below ``before`` when given)."""

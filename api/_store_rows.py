@@ -115,6 +115,11 @@ MIGRATIONS = {
     );
     CREATE INDEX changes_generation ON changes (generation)
     """,
+    # 6: a counter of key changes (created, revoked), so that a process may keep the keys it
+    # looked up while the counter stands still, and a revoked key stops working at once.
+    6: """
+    INSERT OR IGNORE INTO meta (k, v) VALUES ('keys', 0)
+    """,
 }
 
 

@@ -16,7 +16,9 @@ from engine.episodes import PriorDecision
 from engine.linkage import Notice
 from engine.response import Response
 
-__all__ = ["Issued", "Writer", "now", "one_line"]
+__all__ = ["AUDIT_FIELDS", "Issued", "Writer", "now", "one_line"]
+
+AUDIT_FIELDS = ("who", "key_id", "role", "action", "target", "address", "outcome", "detail")
 
 
 class Issued(NamedTuple):
@@ -57,6 +59,8 @@ class Writer:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self._changed: list[tuple[str, str, str]] = []  # decisions inserted, bumped at flush
+        self._last: dict[tuple[str, str, str, str], sqlite3.Row | None] = {}  # prior() rows
 
     def prior(
         self, day: dt.date, rule_set: str, mode: str, codes: Sequence[str]
@@ -70,6 +74,7 @@ class Writer:
         for code in codes:
             params = (rule_set, mode, code, day.isoformat())
             last = self.db.execute(_PRIOR.format(extra=""), params).fetchone()
+            self._last[params] = last  # for prior_id, until the next insert
             if last is None:
                 continue
             active = self.db.execute(_PRIOR.format(extra="AND level != 'none'"), params).fetchone()
@@ -77,9 +82,11 @@ class Writer:
         return out
 
     def prior_id(self, day: dt.date, rule_set: str, mode: str, code: str) -> int | None:
-        row = self.db.execute(
-            _PRIOR.format(extra=""), (rule_set, mode, code, day.isoformat())
-        ).fetchone()
+        params = (rule_set, mode, code, day.isoformat())
+        if params in self._last:
+            row = self._last[params]
+        else:
+            row = self.db.execute(_PRIOR.format(extra=""), params).fetchone()
         return int(row["id"]) if row else None
 
     def notices(self, day: dt.date | None = None) -> list[Notice]:
@@ -140,8 +147,17 @@ class Writer:
             (key_id, token, request, json.dumps(ids), now()),
         )
 
+    def audit(self, entry: dict[str, Any]) -> int:
+        """Append one audit entry (:data:`AUDIT_FIELDS`; time is now) in this transaction."""
+        cursor = self.db.execute(
+            f"INSERT INTO audit (time, {', '.join(AUDIT_FIELDS)}) "
+            f"VALUES (?{', ?' * len(AUDIT_FIELDS)})",
+            (now(), *(entry.get(f) for f in AUDIT_FIELDS)),
+        )
+        return int(cursor.lastrowid or 0)
+
     def insert(self, issued: Sequence[Issued]) -> list[int]:
-        """Record decisions; their ids."""
+        """Record decisions; their ids. The generation moves at :meth:`flush`."""
         created = now()
         ids = []
         for response, issued_by, override_level, override_reason, inputs in issued:
@@ -160,7 +176,15 @@ class Writer:
                 row,
             )
             ids.append(int(cursor.lastrowid or 0))
-        self.bump(
-            [(i.response.rule_set, i.response.mode, i.response.date.isoformat()) for i in issued]
+        self._last.clear()
+        self._changed.extend(
+            (i.response.rule_set, i.response.mode, i.response.date.isoformat()) for i in issued
         )
         return ids
+
+    def flush(self) -> None:
+        """Bump the generation once for the decisions inserted (before the commit): readers
+        see only committed states, so one bump per transaction tells them all."""
+        if self._changed:
+            self.bump(self._changed)
+            self._changed = []

@@ -33,11 +33,13 @@ from pathlib import Path
 from api.store import DecisionStore
 
 __all__ = [
+    "KEY_CACHE_SECONDS",
     "KEY_PREFIX",
     "ROLES",
     "Principal",
     "RateLimiter",
     "authenticate",
+    "cached_principal",
     "covers",
     "create_key",
     "check_scope_syntax",
@@ -91,13 +93,41 @@ def create_key(store: DecisionStore, role: str, scope: str | None, name: str) ->
     return store.add_key(name, role, scope, digest(key)), key
 
 
+KEY_CACHE_SECONDS = 60.0
+"""How long a process keeps a key it looked up [s], while no key is created or revoked."""
+
+_KEY_CACHE_SIZE = 4096
+
+
+def cached_principal(store: DecisionStore, key: str) -> Principal | None:
+    """The principal of a key looked up lately, if no key has been created or revoked since
+    (one read of the store's key counter, cheap enough for the event loop); else None."""
+    hit = store.key_cache.get(digest(key))
+    if hit is None or time.monotonic() - hit[2] > KEY_CACHE_SECONDS:
+        return None
+    return hit[0] if hit[1] == store.keys_generation() else None  # type: ignore[no-any-return]
+
+
 def authenticate(store: DecisionStore, key: str) -> Principal | None:
-    """The principal of a presented key, or None when unknown or revoked."""
+    """The principal of a presented key, or None when unknown or revoked.
+
+    Kept in ``store.key_cache`` with the store's key counter read before the look-up, so a
+    revocation in any process (which moves the counter) is seen by the next request.
+    """
     wanted = digest(key)
+    principal = cached_principal(store, key)
+    if principal is not None:
+        return principal
+    generation = store.keys_generation()
     row = store.key_by_digest(wanted)
     if row is None or not hmac.compare_digest(row["hash"], wanted) or row["revoked"]:
+        store.key_cache.pop(wanted, None)
         return None
-    return Principal(row["id"], row["name"], row["role"], row["scope"])
+    principal = Principal(row["id"], row["name"], row["role"], row["scope"])
+    if len(store.key_cache) >= _KEY_CACHE_SIZE:
+        store.key_cache.clear()
+    store.key_cache[wanted] = (principal, generation, time.monotonic())
+    return principal
 
 
 def rate_limit_file(db: Path) -> Path:

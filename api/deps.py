@@ -8,14 +8,14 @@ anonymous read. Writes declare the roles they accept with :func:`require`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import Principal, RateLimiter, covers
+from api.auth import Principal, RateLimiter, cached_principal, covers
 from api.auth import authenticate as find_key
 from api.service import Service
 
@@ -60,7 +60,11 @@ async def authenticate(request: Request) -> Principal | None:
     if header is not None:
         if not header.lower().startswith(_BEARER) or not header[len(_BEARER) :].strip():
             raise _unauthorised("the Authorization header must be 'Bearer <API key>'")
-        principal = await run_in_threadpool(find_key, service.store, header[len(_BEARER) :].strip())
+        key = header[len(_BEARER) :].strip()
+        # A key looked up lately needs no worker thread: one read of the key counter.
+        principal = cached_principal(service.store, key) or await run_in_threadpool(
+            find_key, service.store, key
+        )
         if principal is None:
             raise _unauthorised("the API key is unknown or revoked")
         request.state.principal = principal
@@ -78,10 +82,10 @@ async def authenticate(request: Request) -> Principal | None:
     return principal
 
 
-def require(*roles: str) -> Callable[[Request], Principal]:
+def require(*roles: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency giving the principal if its role is one of ``roles`` (admin always is)."""
 
-    def dependency(
+    async def dependency(  # a coroutine: no I/O, so no worker-thread hop for it
         request: Request,
         _: Annotated[HTTPAuthorizationCredentials | None, Security(_KEY)] = None,
     ) -> Principal:

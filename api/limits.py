@@ -4,7 +4,9 @@
   ``Content-Length`` or streamed.
 * Every write (any method but GET, HEAD, OPTIONS) is recorded in the store's audit after it
   completes: who (the key), when, what (method, path, and the ids the route names in
-  ``request.state.audit_target``), from which address, and the outcome (status code).
+  ``request.state.audit_target``), from which address, and the outcome (status code). Issuing
+  writes its entry in the decisions' own transaction (:func:`audit_entry`); then nothing more is
+  written unless the response's status differs from the entry's.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import anyio
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["MAX_BODY", "LimitsAndAudit"]
+__all__ = ["MAX_BODY", "LimitsAndAudit", "audit_entry"]
 
 log = logging.getLogger(__name__)
 
@@ -88,23 +90,37 @@ class LimitsAndAudit:
     @staticmethod
     async def _audit(scope: Scope, outcome: int) -> None:
         state = scope.get("state", {})
-        principal = state.get("principal")
+        if state.get("audited") == outcome:  # written by the route in its own transaction
+            return
         app = scope.get("app")
         service = getattr(getattr(app, "state", None), "service", None)
         if service is None:
             return
-        client = scope.get("client")
-        entry = {
-            "who": f"{principal.name} (key {principal.id})" if principal else None,
-            "key_id": principal.id if principal else None,
-            "role": principal.role if principal else None,
-            "action": f"{scope['method']} {scope['path']}",
-            "target": state.get("audit_target"),
-            "address": client[0] if client else None,
-            "outcome": outcome,
-            "detail": state.get("audit_detail"),
-        }
+        entry = audit_entry(scope, outcome)
         try:
             await anyio.to_thread.run_sync(lambda: service.store.audit(**entry))
         except Exception:  # the response is already sent: log, never mask it
             log.exception("audit entry not written: %s", entry)
+
+
+def audit_entry(scope: Scope, outcome: int) -> dict[str, Any]:
+    """The audit entry of the request of ``scope`` with ``outcome`` (its HTTP status): the
+    key (``state.principal``), the route's ``state.audit_target`` and ``state.audit_detail``.
+
+    A route that writes it in its own transaction (one commit: no acknowledged write without
+    its entry, no entry for a rolled-back one) sets ``state.audited`` to that outcome, and the
+    middleware writes another entry only if the response's status differs.
+    """
+    state = scope.get("state", {})
+    principal = state.get("principal")
+    client = scope.get("client")
+    return {
+        "who": f"{principal.name} (key {principal.id})" if principal else None,
+        "key_id": principal.id if principal else None,
+        "role": principal.role if principal else None,
+        "action": f"{scope['method']} {scope['path']}",
+        "target": state.get("audit_target"),
+        "address": client[0] if client else None,
+        "outcome": outcome,
+        "detail": state.get("audit_detail"),
+    }

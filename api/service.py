@@ -18,6 +18,7 @@ import logging
 import threading
 import tomllib
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -321,11 +322,13 @@ class Service:
         issued_by: str,
         key_id: int | None = None,
         token: str | None = None,
+        audit: Callable[[list[int], bool], dict[str, Any]] | None = None,
     ) -> tuple[list[dict[str, Any]], bool]:
         """Issue decisions (in date order, each seeing the ones before); (decisions, replayed).
 
         An ``token`` (idempotency key) already used by ``key_id`` for the same request returns
         the decisions it recorded instead of issuing again; for another request, a conflict.
+        ``audit(ids, replayed)`` gives the audit entry written in the same transaction.
         """
         self.check_codes([i.region for i in items])
         fingerprint = json.dumps(
@@ -347,6 +350,8 @@ class Service:
                 result, replayed = [ids[i] for i in range(len(items))], False
                 if idempotent:
                     w.remember(key_id, token, fingerprint, result)  # type: ignore[arg-type]
+            if audit is not None:
+                w.audit(audit(result, replayed))
         return self.store.get_many(result), replayed
 
     def _issue_one(self, w: Writer, item: IssueItem, issued_by: str) -> int:

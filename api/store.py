@@ -5,7 +5,9 @@ issued and forecast level, regime, forecast identity, rule set, AQI standard, re
 it (and any override with its reason), the inputs' ids, creation time (UTC) and, once withdrawn,
 who withdrew it and why. Writes are single ``BEGIN IMMEDIATE`` transactions in WAL mode with a
 busy timeout, so concurrent writers (threads or ``serve --workers``) neither corrupt nor lose
-records; each call opens its own connection (safe across threads and processes).
+records. Each thread keeps one connection (opening one and reading the schema costs more than a
+small transaction); before each use the file's device, inode and mode are compared with those
+it was opened on, so a deleted, replaced or write-protected store is noticed as before.
 
 Every SQLite or file-system failure becomes :class:`StoreError` (a one-line reason; the real
 error is logged), so the API answers 503 and the CLI prints one line.
@@ -17,6 +19,7 @@ import builtins
 import contextlib
 import datetime as dt
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -39,6 +42,8 @@ __all__ = ["SCHEMA_VERSION", "DecisionStore", "Issued", "StoreError"]
 
 log = logging.getLogger(__name__)
 
+_INHERITED: list[sqlite3.Connection] = []  # connections of a parent process, never closed here
+
 SCHEMA_VERSION = max(MIGRATIONS)
 
 
@@ -54,6 +59,8 @@ class DecisionStore(AccessTables):
         self.timeout = timeout
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        # Keys looked up (digest -> (principal, keys generation, monotonic time)): api.auth.
+        self.key_cache: dict[str, tuple[Any, int, float]] = {}
         # WAL with synchronous=NORMAL: a commit survives a crash of the process (kill -9) but
         # not a power cut; "full" syncs every commit to disk (tens of ms on slow disks).
         self.sync = {"normal": "NORMAL", "full": "FULL"}[sync]
@@ -71,29 +78,82 @@ class DecisionStore(AccessTables):
                 f"({one_line(error)}); check the directory exists and is writable"
             ) from None
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _unavailable(self, error: BaseException) -> StoreError:
+        log.error("decision store %s: %s", self.path, error)
+        # an OSError's text names the path: its strerror alone ("No such file or directory")
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else None
+        return StoreError(
+            f"the decision store {self.path.name} is unavailable ({reason or one_line(error)})"
+        )
+
+    def _open(self) -> sqlite3.Connection:
         # mode=rw: a deleted store is an error, not silently a new empty file.
-        try:
-            db = sqlite3.connect(
-                f"file:{self.path}?mode=rw", uri=True, timeout=self.timeout, isolation_level=None
-            )
-        except sqlite3.Error as error:
-            log.error("decision store %s: %s", self.path, error)
-            raise StoreError(
-                f"the decision store {self.path.name} is unavailable ({one_line(error)})"
-            ) from None
+        db = sqlite3.connect(
+            f"file:{self.path}?mode=rw", uri=True, timeout=self.timeout, isolation_level=None,
+            check_same_thread=False,
+        )  # fmt: skip
         db.row_factory = sqlite3.Row
         try:
             db.execute(f"PRAGMA synchronous = {self.sync}")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _kept(self) -> tuple[sqlite3.Connection, bool]:
+        """This thread's connection, and whether it is kept (False: a fresh one to close).
+
+        Kept while the file is the one it was opened on (same device, inode and mode): a
+        deleted store fails here, a replaced or re-permissioned one gets a new connection. A
+        connection busy in a transaction (a nested call) or inherited across ``fork`` is not
+        used: a fresh one is opened.
+        """
+        try:
+            st = os.stat(self.path)
+        except OSError as error:
+            self._drop()
+            raise self._unavailable(error) from None
+        ident = (st.st_dev, st.st_ino, st.st_mode, os.getpid())
+        kept = getattr(self._local, "kept", None)
+        try:
+            if kept is not None and kept[0] == ident:
+                if not kept[1].in_transaction:
+                    return kept[1], True
+                return self._open(), False
+            self._drop()
+            db = self._open()
+        except sqlite3.Error as error:
+            raise self._unavailable(error) from None
+        self._local.kept = (ident, db)
+        return db, True
+
+    def _drop(self) -> None:
+        """Forget this thread's connection (closed, unless it belongs to a parent process)."""
+        kept = getattr(self._local, "kept", None)
+        self._local.kept = None
+        if kept is None:
+            return
+        if kept[0][3] == os.getpid():
+            with contextlib.suppress(sqlite3.Error):
+                kept[1].close()
+        else:  # closing a parent's connection in a child may disturb the parent's locks
+            _INHERITED.append(kept[1])
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db, kept = self._kept()
+        failed = False
+        try:
             yield db
         except sqlite3.Error as error:
-            log.error("decision store %s: %s", self.path, error)
-            raise StoreError(
-                f"the decision store {self.path.name} is unavailable ({one_line(error)})"
-            ) from None
+            failed = True
+            raise self._unavailable(error) from None
         finally:
-            db.close()
+            if not kept:
+                db.close()
+            elif failed or db.in_transaction:
+                # after an error (or a failed rollback) its state is unknown: open anew next time
+                self._drop()
 
     @staticmethod
     def _migrate(db: sqlite3.Connection) -> None:
@@ -120,7 +180,9 @@ class DecisionStore(AccessTables):
         with self._write_lock, self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                yield Writer(db)
+                w = Writer(db)
+                yield w
+                w.flush()
                 db.execute("COMMIT")
             except BaseException:
                 _rollback(db)
@@ -167,21 +229,8 @@ class DecisionStore(AccessTables):
 
     def _quick(self, query: str, params: tuple) -> Any:
         """The first row of a small read, on this thread's kept connection."""
-        db = getattr(self._local, "db", None)
-        try:
-            if db is None:
-                db = sqlite3.connect(
-                    f"file:{self.path}?mode=rw", uri=True, timeout=self.timeout,
-                    isolation_level=None, check_same_thread=False,
-                )  # fmt: skip
-                self._local.db = db
+        with self._connect() as db:
             return db.execute(query, params).fetchone()
-        except sqlite3.Error as error:
-            self._local.db = None
-            log.error("decision store %s: %s", self.path, error)
-            raise StoreError(
-                f"the decision store {self.path.name} is unavailable ({one_line(error)})"
-            ) from None
 
     def prior(
         self, day: dt.date, rule_set: str, mode: str, codes: list[str] | None = None
@@ -315,19 +364,25 @@ class DecisionStore(AccessTables):
             return r.notices(day)
 
     def check(self) -> str:
-        """``ok``, or a one-line reason the store cannot be read and written."""
+        """``ok``, or a one-line reason the store cannot be read and written.
+
+        On a new connection: a kept one may still write where a new one no longer could.
+        """
         if not self.path.is_file():
             return f"the decision store {self.path.name} is missing"
         try:
-            with self._connect() as db:
+            db = self._open()
+            try:
                 db.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()
                 db.execute("BEGIN IMMEDIATE")  # takes the write lock: fails when read-only
                 try:
                     db.execute("UPDATE meta SET v = v WHERE k = 'generation'")
                 finally:
                     db.execute("ROLLBACK")
-        except StoreError as error:
-            return str(error)
+            finally:
+                db.close()
+        except sqlite3.Error as error:
+            return str(self._unavailable(error))
         return "ok"
 
 

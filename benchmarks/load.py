@@ -21,7 +21,8 @@ latency PNG when matplotlib is installed, and last ``ratio <x> p99_ms <y> errors
 region-response at 64 clients. Bounded: each run stops after ``--seconds`` or
 ``--max-requests`` (asyncio client), whichever comes first.
 
-Run: ``python benchmarks/load.py [--seconds 5] [--clients 8,64,256] [--workers 1] [--batch 8]``
+Run: ``python benchmarks/load.py [--seconds 5] [--clients 8,64,256] [--workers 1] [--batch 8]
+[--mixes issue]``
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 DAY = dt.date(2026, 12, 1)
 HOST = "127.0.0.1"  # loopback only
+MIXES = ("bare", "region-response", "responses+plans", "issue", "all-regions")
 
 BARE_APP = """
 import sys, uvicorn
@@ -218,6 +220,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="lantian serve --workers")
     parser.add_argument("--batch", type=int, default=8, help="decisions per POST (issue mix)")
     parser.add_argument(
+        "--mixes", default=",".join(MIXES),
+        help="comma-separated mixes to run (bare is always run: the ratios need it)",
+    )  # fmt: skip
+    parser.add_argument(
         "--generator", choices=("auto", "wrk", "asyncio"), default="auto",
         help="load generator of the read mixes (auto: wrk when installed)",
     )  # fmt: skip
@@ -305,6 +311,11 @@ def run_mixes(ours: int, bare: int, key: str, counts: list[int], args) -> tuple[
         ("region-response", ours, region),
         ("responses+plans", ours, polls),
     ]
+    mixes = set(args.mixes.split(",")) | {"bare"}
+    unknown = mixes - set(MIXES)
+    if unknown:
+        raise SystemExit(f"unknown mix {', '.join(sorted(unknown))}; known: {', '.join(MIXES)}")
+    reads = [r for r in reads if r[0] in mixes]
     results = {}
 
     def read(name: str, port: int, path: Callable[[int], str], clients: int) -> None:
@@ -323,13 +334,13 @@ def run_mixes(ours: int, bare: int, key: str, counts: list[int], args) -> tuple[
     for name, port, path in reads:
         for clients in counts:
             read(name, port, path, clients)
-    for clients in counts:
+    for clients in counts if "issue" in mixes else ():
         asyncio.run(drive(ours, issue, min(clients, 8), 0.5, 20, record))  # warm-up
         results["issue", clients] = asyncio.run(
             drive(ours, issue, clients, args.seconds, args.max_requests, record)
         )
         results["issue", clients]["decisions"] = results["issue", clients]["n"] * args.batch
-    for clients in counts:
+    for clients in counts if "all-regions" in mixes else ():
         read("all-regions", ours, every, clients)
     return results, acknowledged
 
@@ -344,7 +355,7 @@ def report(results: dict, counts: list[int], lost: int, issued: int, png: Path) 
         print(f"{name:<16} {clients:>7} {r['n']:>9} {rate:>8.0f} {r['p50'] * 1e3:>8.1f} "
               f"{r['p99'] * 1e3:>8.1f} {r['errors']:>7} {r['5xx']:>5} "
               f"{rate / bare_rate:>7.2f}")  # fmt: skip
-    for clients in counts:
+    for clients in counts if ("issue", counts[0]) in results else ():
         r = results["issue", clients]
         print(f"issue at {clients} clients: {r['decisions'] / r['wall']:.0f} decisions/s")
     print(f"issued: {issued} decisions acknowledged, {lost} missing from the store")
@@ -366,9 +377,11 @@ def report(results: dict, counts: list[int], lost: int, issued: int, png: Path) 
         figure.savefig(png, dpi=100, bbox_inches="tight")
         print(f"latency plot: {png}")
     at = 64 if 64 in counts else min(counts, key=lambda c: abs(c - 64))
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if ("region-response", at) not in results:
+        return
     ours, bare = results["region-response", at], results["bare", at]
     ratio = (ours["n"] / ours["wall"]) / (bare["n"] / bare["wall"])
-    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"ratio {ratio:.2f} p99_ms {ours['p99'] * 1e3:.1f} errors {ours['errors']}")
 
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, HTTPException, Path, Query, Request, Response
 
 from api.deps import OfficerDep, ServiceDep, check_scope
+from api.limits import audit_entry
 from api.schemas import MAX_SPAN_DAYS, Code, Decision, DecisionIn, IsoDate, WithdrawIn
 from api.service import IssueItem
 
@@ -53,16 +54,23 @@ def issue_decisions(
     service.check_codes([i.region for i in items])
     for item in items:
         check_scope(officer, item.region, service)
+
+    def audit(ids: list[int], replayed: bool) -> dict:
+        # Written in the decisions' transaction: one commit for the decisions and their entry.
+        request.state.audit_target = "decisions " + ",".join(map(str, ids))
+        if replayed:
+            request.state.audit_detail = f"replayed Idempotency-Key {idempotency_key}"
+        return audit_entry(request.scope, 200 if replayed else 201)
+
     decisions, replayed = service.issue(
         [IssueItem(**i.model_dump()) for i in items],
         issued_by=officer.label,
         key_id=officer.id,
         token=idempotency_key,
+        audit=audit,
     )
-    request.state.audit_target = "decisions " + ",".join(str(d["id"]) for d in decisions)
-    if replayed:
-        response.status_code = 200
-        request.state.audit_detail = f"replayed Idempotency-Key {idempotency_key}"
+    response.status_code = 200 if replayed else 201
+    request.state.audited = response.status_code  # committed: the middleware adds nothing
     return decisions
 
 
