@@ -11,6 +11,7 @@ the data and :class:`observations.ObservationStore` imports them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,12 +30,19 @@ HISTORY_DAYS = 28
 """Days of electricity use before the forecast's first day (the baseline's look-back)."""
 
 
-def write_loop_data(directory: str | Path, *, seed: int = 20261130) -> list[str]:
+def write_loop_data(
+    directory: str | Path,
+    *,
+    seed: int = 20261130,
+    forecast_read: Callable[[], object] | None = None,
+) -> list[str]:
     """Write ``DIR/observations.sqlite`` (stations, hourly values, electricity use) and record
     the demo's decisions for every forecast day in ``DIR/decisions.sqlite``.
 
     Needs ``DIR/forecast.nc``, ``DIR/regions.geojson`` and ``DIR/registry.sqlite`` (written by
     ``lantian demo-data`` before). Returns one line per file written, for the command to print.
+    ``forecast_read`` is called once the forecast file has been read, after which this function
+    opens no netCDF file (the command then writes its other netCDF files in a thread).
     """
     from api.service import IssueItem, Service
     from api.settings import Settings
@@ -63,6 +71,8 @@ def write_loop_data(directory: str | Path, *, seed: int = 20261130) -> list[str]
     for suffix in ("", "-wal", "-shm"):  # decisions of an older demo would mix with these
         Path(str(settings.db) + suffix).unlink(missing_ok=True)
     service = Service.load(settings, warm=False)  # issuing computes the responses it needs
+    if forecast_read is not None:
+        forecast_read()
     first, last = covered_dates(service.daily)
     days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
     levels: dict[str, list[str]] = {r.code: [] for r in service.regions}
