@@ -11,6 +11,7 @@ the data and :class:`observations.ObservationStore` imports them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,15 +30,23 @@ HISTORY_DAYS = 28
 """Days of electricity use before the forecast's first day (the baseline's look-back)."""
 
 
-def write_loop_data(directory: str | Path, *, seed: int = 20261130) -> list[str]:
+def write_loop_data(
+    directory: str | Path,
+    *,
+    seed: int = 20261130,
+    forecast_read: Callable[[], object] | None = None,
+) -> list[str]:
     """Write ``DIR/observations.sqlite`` (stations, hourly values, electricity use) and record
     the demo's decisions for every forecast day in ``DIR/decisions.sqlite``.
 
     Needs ``DIR/forecast.nc``, ``DIR/regions.geojson`` and ``DIR/registry.sqlite`` (written by
     ``lantian demo-data`` before). Returns one line per file written, for the command to print.
+    ``forecast_read`` is called once the forecast file has been read, after which this function
+    opens no netCDF file (the command then writes its other netCDF files in a thread).
     """
     from api.service import IssueItem, Service
     from api.settings import Settings
+    from engine.measures import compute_plan
     from engine.regional import covered_dates
     from observations import ObservationStore
     from observations.synthetic import (
@@ -48,7 +57,8 @@ def write_loop_data(directory: str | Path, *, seed: int = 20261130) -> list[str]
         write_hourly_csv,
         write_stations_csv,
     )
-    from registry import RegistryStore, region_plan
+    from registry import RegistryStore
+    from registry.regions import region_baseline, region_chain, region_members
 
     directory = Path(directory)
     settings = Settings(
@@ -60,7 +70,9 @@ def write_loop_data(directory: str | Path, *, seed: int = 20261130) -> list[str]
     )
     for suffix in ("", "-wal", "-shm"):  # decisions of an older demo would mix with these
         Path(str(settings.db) + suffix).unlink(missing_ok=True)
-    service = Service.load(settings)
+    service = Service.load(settings, warm=False)  # issuing computes the responses it needs
+    if forecast_read is not None:
+        forecast_read()
     first, last = covered_dates(service.daily)
     days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
     levels: dict[str, list[str]] = {r.code: [] for r in service.regions}
@@ -91,14 +103,14 @@ def write_loop_data(directory: str | Path, *, seed: int = 20261130) -> list[str]
         if strongest == "none":
             continue
         allowed_at: dict[str, np.ndarray | None] = {"none": None}
+        # the registry part of registry.region_plan, loaded once for every level of the region
+        # (the plan documents are not needed here, only the lines' measures)
+        members = region_members(region.code, registry.region_codes(), parents)
+        firms = registry.load(members, first)
+        baseline, _ = region_baseline(region.code, registry.baselines(members), members, parents)
+        chain = region_chain(region.code, parents)
         for level in set(day_levels) - {"none"}:
-            _, result = region_plan(
-                registry,
-                {"code": region.code, "name": region.name},
-                first,
-                level,
-                parents=parents,
-            )
+            result = compute_plan(firms, level, first, region_chain=chain, baseline_t_d=baseline)
             allowed_at[level] = line_measures(result)[1]
             if level == strongest:
                 reg, kind = result.registry, line_measures(result)[0]

@@ -89,6 +89,7 @@ def read_enterprises(
     problems: list[str] = []
     rows: list[dict] = []
     seen: dict[str, int] = {}
+    industry = choice(industries)  # made once, not on every row
     for line, row in read_rows(path, ENTERPRISE_COLUMNS, problems):
         errors: list[str] = []
         out = {
@@ -97,7 +98,7 @@ def read_enterprises(
             "region_code": field(row, "region_code", text, errors),
             "lon": field(row, "lon", lambda v: number(v, *LON), errors),
             "lat": field(row, "lat", lambda v: number(v, *LAT), errors),
-            "industry": field(row, "industry", choice(industries), errors),
+            "industry": field(row, "industry", industry, errors),
             "grade": field(row, "grade", choice(GRADES), errors),
             "guarantee": field(row, "guarantee", as_bool, errors),
             "guarantee_cap": field(
@@ -132,8 +133,12 @@ def read_lines(
     seen: dict[tuple[str, str], int] = {}
     present: set[str] = set()
     hour = optional(lambda v: number(v, 0.0, 24.0))
+    rates = {p: rate(p) for p in EMISSION_SPECIES}  # parsers made once, not on every row
+    hours = lambda v: number(v, 0.0, 24.0, low_open=True)  # noqa: E731
+    voc_process, shiftable = optional(choice(VOC_PROCESSES)), optional(as_bool)
+    optional_columns = set(LINE_OPTIONAL_COLUMNS)
     for line, row in read_rows(path, LINE_COLUMNS, problems, LINE_OPTIONAL_COLUMNS):
-        present |= set(row) & set(LINE_OPTIONAL_COLUMNS)
+        present |= row.keys() & optional_columns
         errors: list[str] = []
         out = {
             "credit_code": field(row, "credit_code", text, errors),
@@ -143,15 +148,13 @@ def read_lines(
             "licensed_capacity": field(row, "licensed_capacity", capacity, errors),
             "last_year_output": field(row, "last_year_output", capacity, errors),
             "capacity_unit": field(row, "capacity_unit", text, errors),
-            **{f"{p}_kg_h": field(row, f"{p}_kg_h", rate(p), errors) for p in EMISSION_SPECIES},
-            "hours_per_day": field(
-                row, "hours_per_day", lambda v: number(v, 0.0, 24.0, low_open=True), errors
-            ),
+            **{f"{p}_kg_h": field(row, f"{p}_kg_h", rates[p], errors) for p in EMISSION_SPECIES},
+            "hours_per_day": field(row, "hours_per_day", hours, errors),
             "already_stopped": field(row, "already_stopped", as_bool, errors),
-            "voc_process": field(row, "voc_process", optional(choice(VOC_PROCESSES)), errors),
+            "voc_process": field(row, "voc_process", voc_process, errors),
             "start_hour": field(row, "start_hour", hour, errors),
             "end_hour": field(row, "end_hour", hour, errors),
-            "shiftable": field(row, "shiftable", optional(as_bool), errors),
+            "shiftable": field(row, "shiftable", shiftable, errors),
         }
         if out["already_stopped"] is False and out["last_year_output"] == 0.0:
             errors.append(
@@ -200,6 +203,7 @@ def read_equipment(
     rows: list[dict] = []
     seen: dict[tuple[str, str, str], int] = {}
     summed: dict[tuple[str, str], float] = {}
+    voc = optional(rate("voc"))  # made once, not on every row
     for line, row in read_rows(path, EQUIPMENT_COLUMNS, problems):
         errors: list[str] = []
         out = {
@@ -207,7 +211,7 @@ def read_equipment(
             "line_id": field(row, "line_id", text, errors),
             "equipment_id": field(row, "equipment_id", text, errors),
             "kind": field(row, "kind", ident, errors),
-            "voc_kg_h": field(row, "voc_kg_h", optional(rate("voc")), errors),
+            "voc_kg_h": field(row, "voc_kg_h", voc, errors),
         }
         code, line_id = out["credit_code"], out["line_id"]
         if code is not None and line_id is not None:

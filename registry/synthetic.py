@@ -74,7 +74,7 @@ class SyntheticRegistry:
             with path.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(columns)
-                cols = [[_cell(v) for v in table[c].tolist()] for c in columns]
+                cols = [_column(table[c]) for c in columns]
                 writer.writerows(zip(*cols, strict=True))
             out[name] = path
         return out
@@ -145,6 +145,15 @@ class SyntheticRegistry:
 def _codes(values: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
     vocab, inverse = np.unique(values.astype(str), return_inverse=True)
     return inverse.astype(np.int32), tuple(vocab.tolist())
+
+
+def _column(values: np.ndarray) -> list[Any]:
+    """The cells of one column as :func:`_cell` writes them, by dtype (the demo's 500,000)."""
+    if values.dtype == np.bool_:
+        return ["true" if v else "false" for v in values.tolist()]
+    if values.dtype.kind == "f":
+        return [repr(round(v, 6)) for v in values.tolist()]
+    return [_cell(v) for v in values.tolist()]
 
 
 def _cell(value: Any) -> Any:

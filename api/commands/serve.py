@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +107,7 @@ def _serve(args: argparse.Namespace, dask_scheduler: str | None, chunk_hours: in
     import uvicorn
 
     from api.app import create_app
+    from api.service import Service
     from api.slow_headers import SlowHeaderGuard
     from api.store import DecisionStore
 
@@ -152,11 +155,22 @@ def _serve(args: argparse.Namespace, dask_scheduler: str | None, chunk_hours: in
         print(f"API: {base}/v1/response   interactive API docs: {base}/docs")
         uvicorn.run("api.app:app_from_env", factory=True, workers=settings.workers, **options)
         return 0
-    app = create_app(settings)
-    service = app.state.service
+    # Every date's and mode's responses are computed once the port is open, not before:
+    # until then a request computes the ones it needs (docs/service.md).
+    service = Service.load(settings, warm=False)
+    app = create_app(settings, service=service)
     print(f"Lantian serving {service.forecast.id} for {len(service.regions)} regions")
     print(f"API: {base}/v1/response   interactive API docs: {base}/docs")
-    uvicorn.run(app, **options)
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+
+    def warm_when_serving() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            service.warm()
+
+    threading.Thread(target=warm_when_serving, name="lantian-warm", daemon=True).start()
+    server.run()
     return 0
 
 
