@@ -28,7 +28,7 @@ from api.cluster import ClusterSettings, open_cluster
 from api.compose import ForecastPart, compose, forecast_part
 from api.errors import ConflictError
 from api.settings import Settings
-from api.store import DecisionStore, Issued, Writer
+from api.store import Audit, DecisionStore, Issued, Writer
 from engine.errors import NotFoundError, PolicyError, RegionError
 from engine.levels import LEVELS, RuleSet, get_rule_set, parse_overrides, rule_set_for
 from engine.linkage import KeyRegionMembers, Notice
@@ -374,23 +374,29 @@ class Service:
         (decision_id,) = w.insert([Issued(response, issued_by, item.level, item.reason, inputs)])
         return decision_id
 
-    def withdraw(self, decision_id: int, by: str, reason: str) -> dict[str, Any]:
-        """Withdraw a decision; the decision as now stored."""
-        if not self.store.withdraw(decision_id, by, reason):
+    def withdraw(
+        self, decision_id: int, by: str, reason: str, *, audit: Audit | None = None
+    ) -> dict[str, Any]:
+        """Withdraw a decision (its audit entry, if given, in the same transaction); the
+        decision as now stored."""
+        if not self.store.withdraw(decision_id, by, reason, audit=audit):
             if self.store.get(decision_id) is None:
                 raise NotFoundError(f"no decision {decision_id}")
             raise ConflictError(f"decision {decision_id} is already withdrawn")
         return self.store.get(decision_id) or {}
 
-    def add_notice(self, notice: Notice, issued_by: str | None = None) -> int:
-        """Store a regional alert notice after checking its key region exists."""
+    def add_notice(
+        self, notice: Notice, issued_by: str | None = None, *, audit: Audit | None = None
+    ) -> int:
+        """Store a regional alert notice after checking its key region exists (its audit
+        entry, if given, in the same transaction)."""
         members = key_region_members(notice.start)
         if notice.key_region not in members:
             known = ", ".join(f"{k} ({v.name})" for k, v in members.items())
             raise PolicyError(
                 f"unknown key region {notice.key_region!r} on {notice.start}; known: {known}"
             )
-        return self.store.add_notice(notice, issued_by)
+        return self.store.add_notice(notice, issued_by, audit=audit)
 
 
 def _overridden(response: Response, level: str) -> Response:

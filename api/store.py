@@ -22,7 +22,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,11 @@ from engine.errors import LantianError
 from engine.linkage import Notice
 from engine.response import Response
 
-__all__ = ["SCHEMA_VERSION", "DecisionStore", "Issued", "StoreError"]
+__all__ = ["SCHEMA_VERSION", "Audit", "DecisionStore", "Issued", "StoreError"]
+
+Audit = Callable[[int], dict[str, Any]]
+"""The audit entry of a write, given the id of the record it wrote (``api.limits.audit_entry``);
+written in the write's own transaction: no acknowledged write without its entry."""
 
 log = logging.getLogger(__name__)
 
@@ -265,8 +269,12 @@ class DecisionStore(AccessTables):
             }
         return [decision_dict(rows[i]) for i in ids if i in rows]
 
-    def withdraw(self, decision_id: int, by: str, reason: str) -> bool:
-        """Withdraw a decision (it no longer holds an episode); False if already withdrawn."""
+    def withdraw(
+        self, decision_id: int, by: str, reason: str, *, audit: Audit | None = None
+    ) -> bool:
+        """Withdraw a decision (it no longer holds an episode); False if already withdrawn.
+
+        ``audit(decision_id)`` gives the audit entry written in the same transaction."""
         with self.writer() as w:
             cursor = w.db.execute(
                 "UPDATE decisions SET withdrawn = ?, withdrawn_by = ?, withdraw_reason = ? "
@@ -278,6 +286,8 @@ class DecisionStore(AccessTables):
                     "SELECT rule_set, mode, date FROM decisions WHERE id = ?", (decision_id,)
                 ).fetchone()
                 w.bump([tuple(row)])
+                if audit is not None:
+                    w.audit(audit(decision_id))
             return bool(cursor.rowcount)
 
     def episodes(
@@ -321,8 +331,11 @@ class DecisionStore(AccessTables):
 
     # -- notices ---------------------------------------------------------------------------
 
-    def add_notice(self, notice: Notice, issued_by: str | None = None) -> int:
-        """Store a regional alert notice; its id."""
+    def add_notice(
+        self, notice: Notice, issued_by: str | None = None, *, audit: Audit | None = None
+    ) -> int:
+        """Store a regional alert notice; its id. ``audit(id)`` gives the audit entry written
+        in the same transaction."""
         with self.writer() as w:
             cursor = w.db.execute(
                 "INSERT INTO regional_notices (key_region, level, start, end, reason, created, "
@@ -338,7 +351,10 @@ class DecisionStore(AccessTables):
                 ),
             )
             w.bump()
-            return int(cursor.lastrowid or 0)
+            notice_id = int(cursor.lastrowid or 0)
+            if audit is not None:
+                w.audit(audit(notice_id))
+            return notice_id
 
     def notice(self, notice_id: int) -> dict[str, Any] | None:
         """One notice's row as a dict (withdrawal fields included), or None."""
@@ -346,8 +362,11 @@ class DecisionStore(AccessTables):
             row = db.execute("SELECT * FROM regional_notices WHERE id = ?", (notice_id,)).fetchone()
         return dict(row) if row else None
 
-    def withdraw_notice(self, notice_id: int, by: str, reason: str) -> bool:
-        """Withdraw a regional notice; False if already withdrawn."""
+    def withdraw_notice(
+        self, notice_id: int, by: str, reason: str, *, audit: Audit | None = None
+    ) -> bool:
+        """Withdraw a regional notice; False if already withdrawn. ``audit(notice_id)`` gives
+        the audit entry written in the same transaction."""
         with self.writer() as w:
             cursor = w.db.execute(
                 "UPDATE regional_notices SET withdrawn = ?, withdrawn_by = ?, "
@@ -356,6 +375,8 @@ class DecisionStore(AccessTables):
             )
             if cursor.rowcount:
                 w.bump()
+                if audit is not None:
+                    w.audit(audit(notice_id))
             return bool(cursor.rowcount)
 
     def notices(self, day: dt.date | None = None) -> builtins.list[Notice]:

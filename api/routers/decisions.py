@@ -88,4 +88,8 @@ def withdraw_decision(
     if stored is None:
         raise HTTPException(404, f"no decision {decision_id}")
     check_scope(officer, stored["region"], service)
-    return service.withdraw(decision_id, officer.label, body.reason)
+    withdrawn = service.withdraw(
+        decision_id, officer.label, body.reason, audit=lambda _: audit_entry(request.scope, 200)
+    )
+    request.state.audited = 200  # committed with its entry: the middleware adds nothing
+    return withdrawn

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from api.deps import CoordinatorDep, ServiceDep, check_scope
+from api.limits import audit_entry
 from api.schemas import Code, Episode, IsoDate, NoticeIn, NoticeOut, NoticeWithdrawn, WithdrawIn
 from engine.levels import get_rule_set
 from engine.linkage import Notice
@@ -26,8 +27,13 @@ def add_notice(
         end=notice.end,
         reason=notice.reason,
     )
-    notice_id = service.add_notice(stored, coordinator.label)
-    request.state.audit_target = f"notice {notice_id}"
+
+    def audit(notice_id: int) -> dict:
+        request.state.audit_target = f"notice {notice_id}"
+        return audit_entry(request.scope, 201)
+
+    notice_id = service.add_notice(stored, coordinator.label, audit=audit)
+    request.state.audited = 201  # committed with its entry: the middleware adds nothing
     return {"id": notice_id, **notice.model_dump(mode="json")}
 
 
@@ -45,8 +51,10 @@ def withdraw_notice(
     if stored is None:
         raise HTTPException(404, f"no regional notice {notice_id}")
     check_scope(coordinator, stored["key_region"], service)
-    if not service.store.withdraw_notice(notice_id, coordinator.label, body.reason):
+    entry = lambda _: audit_entry(request.scope, 200)  # noqa: E731
+    if not service.store.withdraw_notice(notice_id, coordinator.label, body.reason, audit=entry):
         raise HTTPException(409, f"regional notice {notice_id} is already withdrawn")
+    request.state.audited = 200  # committed with its entry: the middleware adds nothing
     row = service.store.notice(notice_id) or {}
     return {
         **{k: row[k] for k in ("id", "key_region", "level", "start", "end", "reason")},

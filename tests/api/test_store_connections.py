@@ -105,3 +105,37 @@ def test_a_revoked_key_stops_at_once_though_it_was_kept(demo_dir, tmp_path):
         assert authenticate(client.app.state.service.store, new) is not None
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT v FROM meta WHERE k = 'keys'").fetchone()[0] == 3
+
+
+def test_withdrawals_and_notices_commit_with_their_audit_entry(demo_dir, tmp_path):
+    with make_client(demo_dir, tmp_path / "d.sqlite") as client:
+        service = client.app.state.service
+        officer = bearer(client, "officer", name="值班员")
+        (decision,) = client.post(
+            "/v1/decisions", json={"region": "130100", "date": DAY}, headers=officer
+        ).json()
+        url = f"/v1/decisions/{decision['id']}/withdraw"
+
+        def refused(_):
+            raise RuntimeError("the audit entry cannot be built")
+
+        with pytest.raises(RuntimeError):  # no entry, no withdrawal: the two commit together
+            service.withdraw(decision["id"], "x", "why", audit=refused)
+        assert service.store.get(decision["id"])["withdrawn"] is None
+        first = client.post(url, json={"reason": "预报修正"}, headers=officer)
+        again = client.post(url, json={"reason": "预报修正"}, headers=officer)
+        assert (first.status_code, again.status_code) == (200, 409)
+        mine = [e for e in service.store.audit_log() if e["target"] == f"decision {decision['id']}"]
+        assert [e["outcome"] for e in mine] == [409, 200]  # once each, newest first
+
+        jjj = bearer(client, "coordinator", "jjj")
+        notice = {"key_region": "jjj", "level": "red", "start": DAY, "end": DAY, "reason": "提示"}
+        created = client.post("/v1/regional-notices", json=notice, headers=jjj)
+        assert created.status_code == 201, created.text
+        notice_id = created.json()["id"]
+        gone = client.post(
+            f"/v1/regional-notices/{notice_id}/withdraw", json={"reason": "解除"}, headers=jjj
+        )
+        assert gone.status_code == 200
+        entries = [e for e in service.store.audit_log() if e["target"] == f"notice {notice_id}"]
+        assert [e["outcome"] for e in entries] == [200, 201]
