@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import sqlite3
 from typing import Any
 
+from api._store_writer import now
+
 __all__ = ["AccessTables"]
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class AccessTables:
@@ -35,7 +32,7 @@ class AccessTables:
         with self.writer() as w:
             cursor = w.db.execute(
                 "INSERT INTO api_keys (name, role, scope, hash, created) VALUES (?, ?, ?, ?, ?)",
-                (name, role, scope, digest, _now()),
+                (name, role, scope, digest, now()),
             )
             w.db.execute("UPDATE meta SET v = v + 1 WHERE k = 'keys'")
             return int(cursor.lastrowid or 0)
@@ -59,7 +56,7 @@ class AccessTables:
         with self.writer() as w:
             cursor = w.db.execute(
                 "UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL",
-                (_now(), key_id),
+                (now(), key_id),
             )
             w.db.execute("UPDATE meta SET v = v + 1 WHERE k = 'keys'")
             return bool(cursor.rowcount)

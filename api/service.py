@@ -16,7 +16,6 @@ import functools
 import json
 import logging
 import threading
-import tomllib
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -27,16 +26,17 @@ from api._plan_cache import PlanCache
 from api.cluster import ClusterSettings, open_cluster
 from api.compose import ForecastPart, compose, forecast_part
 from api.errors import ConflictError
+from api.preparation import key_region_members, prepare, read_overrides
 from api.settings import Settings
 from api.store import Audit, DecisionStore, Issued, Writer
 from engine.errors import NotFoundError, PolicyError, RegionError
-from engine.levels import LEVELS, RuleSet, get_rule_set, parse_overrides, rule_set_for
-from engine.linkage import KeyRegionMembers, Notice
+from engine.levels import RuleSet, get_rule_set, rule_set_for
+from engine.linkage import Notice
 from engine.measures import Catalogue
-from engine.regional import RegionalDaily, covered_dates, regional_daily
-from engine.response import EpisodeRef, RegionRef, Response, summarise
-from forecasts.reader import Forecast, read_forecast
-from grids import RegionSet, coverage_weights, grid_from_dataset, key_regions, load_regions
+from engine.regional import RegionalDaily, covered_dates
+from engine.response import RegionRef, Response, overridden, summarise
+from forecasts.reader import Forecast
+from grids import RegionSet
 from registry import read_catalogue
 
 __all__ = ["IssueItem", "Service", "key_region_members", "prepare", "read_overrides"]
@@ -363,7 +363,7 @@ class Service:
         notices = w.notices(item.date)
         (response,) = self._respond([ref], item.date, rules, mode, prior, notices)
         if item.level is not None:
-            response = _overridden(response, item.level)
+            response = overridden(response, item.level)
         inputs = {
             "forecast": response.forecast.id,
             "rule_set": rules.id,
@@ -397,61 +397,3 @@ class Service:
                 f"unknown key region {notice.key_region!r} on {notice.start}; known: {known}"
             )
         return self.store.add_notice(notice, issued_by, audit=audit)
-
-
-def _overridden(response: Response, level: str) -> Response:
-    """``response`` issued at ``level`` instead, its episode following the officer's choice."""
-    if level == response.level:
-        return response
-    code, episode = response.region.code, response.episode
-    if level == "none":
-        episode = EpisodeRef(episode.id, "lifted") if episode else None
-    elif episode is None:
-        episode = EpisodeRef(f"{code}:{response.date.isoformat()}", "started")
-    else:
-        up = LEVELS.index(level) > LEVELS.index(response.level)
-        episode = EpisodeRef(episode.id, "upgraded" if up else "downgraded")
-    regime = "pm25" if level != "none" and response.regime == "none" else response.regime
-    return dataclasses.replace(response, level=level, episode=episode, regime=regime)
-
-
-def key_region_members(day: dt.date) -> dict[str, KeyRegionMembers]:
-    """Key regions in force on ``day`` with their member cities and separately listed units."""
-    return {
-        kr.code: KeyRegionMembers(kr.code, kr.name, frozenset(kr.cities) | frozenset(kr.units))
-        for kr in key_regions(day)
-    }
-
-
-def read_overrides(path: Path | None) -> dict[str, dict[str, tuple]]:
-    """Regional overrides from a TOML file (empty without a file)."""
-    if path is None:
-        return {}
-    try:
-        data = tomllib.loads(Path(path).read_text("utf-8"))
-    except FileNotFoundError:
-        raise PolicyError(f"rule overrides file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as error:
-        raise PolicyError(f"rule overrides file {path} is not valid TOML: {error}") from None
-    return parse_overrides(data, where=str(path))
-
-
-def prepare(
-    forecast_path: str | Path,
-    regions_spec: str | Path,
-    *,
-    cache_dir: Path | None = None,
-    standard: str | None = None,
-    chunks: dict[str, int] | None = None,
-) -> tuple[Forecast, RegionSet, RegionalDaily]:
-    """Read a forecast and a region set and compute the regional daily statistics and AQI.
-
-    ``standard`` forces one AQI standard id for every day (default: the one in force on each
-    day); ``cache_dir`` keeps the coverage weights between runs; ``chunks`` reads the forecast
-    lazily in those chunks, its regional means computed on the active dask cluster.
-    """
-    forecast = read_forecast(forecast_path, chunks=chunks)
-    regions = load_regions(regions_spec)
-    grid = grid_from_dataset(forecast.data)
-    weights = coverage_weights(regions, grid, cache_dir=cache_dir)
-    return forecast, regions, regional_daily(forecast.data, weights, standard=standard)

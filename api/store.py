@@ -22,11 +22,12 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from api._store_access import AccessTables
+from api._store_notices import Audit, NoticeTables
 from api._store_rows import (
     MIGRATIONS,
     decision_dict,
@@ -35,14 +36,9 @@ from api._store_rows import (
 from api._store_writer import Issued, Writer, now, one_line
 from engine.episodes import PriorDecision
 from engine.errors import LantianError
-from engine.linkage import Notice
 from engine.response import Response
 
 __all__ = ["SCHEMA_VERSION", "Audit", "DecisionStore", "Issued", "StoreError"]
-
-Audit = Callable[[int], dict[str, Any]]
-"""The audit entry of a write, given the id of the record it wrote (``api.limits.audit_entry``);
-written in the write's own transaction: no acknowledged write without its entry."""
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +51,7 @@ class StoreError(LantianError):
     """The decision store cannot be read or written (missing, read-only, full, locked)."""
 
 
-class DecisionStore(AccessTables):
+class DecisionStore(NoticeTables, AccessTables):
     """SQLite decision store at ``path`` (created and migrated on first use)."""
 
     def __init__(self, path: str | Path, *, timeout: float = 30.0, sync: str = "normal") -> None:
@@ -328,61 +324,6 @@ class DecisionStore(AccessTables):
                 f"SELECT * FROM decisions {where} ORDER BY id DESC LIMIT ?", (*params, limit)
             ).fetchall()
         return [decision_dict(row) for row in rows]
-
-    # -- notices ---------------------------------------------------------------------------
-
-    def add_notice(
-        self, notice: Notice, issued_by: str | None = None, *, audit: Audit | None = None
-    ) -> int:
-        """Store a regional alert notice; its id. ``audit(id)`` gives the audit entry written
-        in the same transaction."""
-        with self.writer() as w:
-            cursor = w.db.execute(
-                "INSERT INTO regional_notices (key_region, level, start, end, reason, created, "
-                "issued_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    notice.key_region,
-                    notice.level,
-                    notice.start.isoformat(),
-                    notice.end.isoformat(),
-                    notice.reason,
-                    now(),
-                    issued_by,
-                ),
-            )
-            w.bump()
-            notice_id = int(cursor.lastrowid or 0)
-            if audit is not None:
-                w.audit(audit(notice_id))
-            return notice_id
-
-    def notice(self, notice_id: int) -> dict[str, Any] | None:
-        """One notice's row as a dict (withdrawal fields included), or None."""
-        with self._connect() as db:
-            row = db.execute("SELECT * FROM regional_notices WHERE id = ?", (notice_id,)).fetchone()
-        return dict(row) if row else None
-
-    def withdraw_notice(
-        self, notice_id: int, by: str, reason: str, *, audit: Audit | None = None
-    ) -> bool:
-        """Withdraw a regional notice; False if already withdrawn. ``audit(notice_id)`` gives
-        the audit entry written in the same transaction."""
-        with self.writer() as w:
-            cursor = w.db.execute(
-                "UPDATE regional_notices SET withdrawn = ?, withdrawn_by = ?, "
-                "withdraw_reason = ? WHERE id = ? AND withdrawn IS NULL",
-                (now(), by, reason, notice_id),
-            )
-            if cursor.rowcount:
-                w.bump()
-                if audit is not None:
-                    w.audit(audit(notice_id))
-            return bool(cursor.rowcount)
-
-    def notices(self, day: dt.date | None = None) -> builtins.list[Notice]:
-        """Regional notices in force (not withdrawn; on ``day`` when given), newest first."""
-        with self.reader() as r:
-            return r.notices(day)
 
     def check(self) -> str:
         """``ok``, or a one-line reason the store cannot be read and written.

@@ -94,7 +94,7 @@ def forecast_pairs(
 ) -> tuple[Pairs, Mapping[str, str]]:
     """Pairs of the levels of forecast files over the regions of ``regions_spec``, and the
     region names."""
-    from api.service import prepare  # reads forecasts; compiles kernels on first use
+    from api.preparation import prepare  # reads forecasts; compiles kernels on first use
 
     sides = []
     names: dict[str, str] = {}

@@ -28,6 +28,7 @@ __all__ = [
     "RegionRef",
     "Response",
     "build_response",
+    "overridden",
     "respond",
     "summarise",
 ]
@@ -261,3 +262,20 @@ def respond(
             )
         )
     return out
+
+
+def overridden(response: Response, level: str) -> Response:
+    """``response`` issued at ``level`` instead (an officer's override), its episode following
+    the officer's choice: started, upgraded, downgraded or lifted."""
+    if level == response.level:
+        return response
+    code, episode = response.region.code, response.episode
+    if level == "none":
+        episode = EpisodeRef(episode.id, "lifted") if episode else None
+    elif episode is None:
+        episode = EpisodeRef(f"{code}:{response.date.isoformat()}", "started")
+    else:
+        up = LEVELS.index(level) > LEVELS.index(response.level)
+        episode = EpisodeRef(episode.id, "upgraded" if up else "downgraded")
+    regime = "pm25" if level != "none" and response.regime == "none" else response.regime
+    return dataclasses.replace(response, level=level, episode=episode, regime=regime)

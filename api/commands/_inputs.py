@@ -78,7 +78,7 @@ def compute_responses(args: argparse.Namespace, codes: list[str] | None = None) 
     computes them: a one-off computation, no decision store, no episodes."""
     # Heavy imports here: numba kernels compile or load from cache on import.
     from api.commands._pipeline import defer_dask_array
-    from api.service import prepare, read_overrides
+    from api.preparation import prepare, read_overrides
     from engine.levels import get_rule_set, rule_set_for
     from engine.policy import decision_defaults
     from engine.response import RegionRef, respond

@@ -128,6 +128,7 @@ def compute_responses(
     """
     started = time.perf_counter()
     from api.commands._args import tomorrow_cst
+    from api.preparation import read_overrides
     from api.schemas import Response
     from engine.levels import get_rule_set, rule_set_for
     from engine.policy import decision_defaults
@@ -145,7 +146,7 @@ def compute_responses(
         raise ValueError(f"--ensemble-threshold {threshold} is not in (0, 1]")
     if not 0 <= min_valid <= 1:
         raise ValueError(f"--min-valid-fraction {min_valid} is not in [0, 1]")
-    overrides = _read_overrides(overrides_path)
+    overrides = read_overrides(overrides_path)
     day = day or tomorrow_cst()
     rule_set = get_rule_set(rules) if rules else rule_set_for(day)
 
@@ -250,25 +251,6 @@ def defer_dask_array() -> None:
     is_dask_collection._defers_dask = True  # type: ignore[attr-defined]
     cache["dask"] = cast(Any, _LazyDask())
     utils.is_dask_collection = cast(Any, is_dask_collection)
-
-
-def _read_overrides(path: Path | None) -> dict[str, dict[str, tuple]]:
-    """Regional overrides from a TOML file (``api.service.read_overrides``, without importing
-    the service and its store)."""
-    if path is None:
-        return {}
-    import tomllib
-
-    from engine.errors import PolicyError
-    from engine.levels import parse_overrides
-
-    try:
-        data = tomllib.loads(Path(path).read_text("utf-8"))
-    except FileNotFoundError:
-        raise PolicyError(f"rule overrides file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as error:
-        raise PolicyError(f"rule overrides file {path} is not valid TOML: {error}") from None
-    return parse_overrides(data, where=str(path))
 
 
 class _step:

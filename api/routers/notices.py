@@ -51,8 +51,10 @@ def withdraw_notice(
     if stored is None:
         raise HTTPException(404, f"no regional notice {notice_id}")
     check_scope(coordinator, stored["key_region"], service)
-    entry = lambda _: audit_entry(request.scope, 200)  # noqa: E731
-    if not service.store.withdraw_notice(notice_id, coordinator.label, body.reason, audit=entry):
+    withdrawn = service.store.withdraw_notice(
+        notice_id, coordinator.label, body.reason, audit=lambda _: audit_entry(request.scope, 200)
+    )
+    if not withdrawn:
         raise HTTPException(409, f"regional notice {notice_id} is already withdrawn")
     request.state.audited = 200  # committed with its entry: the middleware adds nothing
     row = service.store.notice(notice_id) or {}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from api.service import Service, key_region_members
+from api.preparation import key_region_members
+from api.service import Service
 from api.settings import Settings
 from engine.episodes import PriorDecision
 from engine.levels import rule_set_for
