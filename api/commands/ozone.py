@@ -9,20 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from api.commands._args import iso_date
+from api.commands._args import grid_spec, iso_date
 from engine.errors import NotFoundError, PolicyError
-
-
-def _grid_spec(text: str) -> tuple[float, float, float, float, float]:
-    try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        values = ()
-    if len(values) != 5:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not LON0,LON1,LAT0,LAT1,STEP (five numbers, degrees)"
-        )
-    return values  # type: ignore[return-value]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     where.add_argument(
         "--grid",
-        type=_grid_spec,
+        type=grid_spec,
         default=None,
         metavar="LON0,LON1,LAT0,LAT1,STEP",
         help="a lat/lon grid for --format netcdf, outer edges and step in degrees",

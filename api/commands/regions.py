@@ -6,17 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-
-def _grid_spec(text: str) -> tuple[float, float, float, float, float]:
-    try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        values = ()
-    if len(values) != 5:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not LON0,LON1,LAT0,LAT1,STEP (outer cell edges and cell size in degrees)"
-        )
-    return values  # type: ignore[return-value]
+from api.commands._args import grid_spec
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--grid",
-        type=_grid_spec,
+        type=grid_spec,
         metavar="LON0,LON1,LAT0,LAT1,STEP",
         help="regular lat/lon grid: outer cell edges and cell size [degrees]",
     )
