@@ -38,12 +38,15 @@ column, east column, first row side (j = −1), last row side (j = ny).
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.kernels import _rodas_grs
 from engine.kernels._compile import get_num_threads, jit, numba_enabled, prange
 
-__all__ = ["STATUS_FAILED", "STATUS_INPUT", "STATUS_OK", "simulate"]
+__all__ = ["STATUS_FAILED", "STATUS_INPUT", "STATUS_OK", "fingerprint", "simulate", "solver_for"]
 
 STATUS_OK = 0
 STATUS_FAILED = 1
@@ -52,11 +55,11 @@ STATUS_INPUT = 2
 """The cell's inputs held NaN: not computed."""
 
 # RODAS3 (KPP's Rodas3): stage formula K_i = (I / (h γ) − J)⁻¹ (f(y + Σ a_ij K_j) + Σ c_ij K_j / h)
-_GAMMA = 0.5
-_A31, _A41, _A43 = 2.0, 2.0, 1.0
-_C21, _C31, _C32, _C41, _C42, _C43 = 4.0, 1.0, -1.0, 1.0, -1.0, -8.0 / 3.0
-_FAC_MIN, _FAC_MAX, _FAC_SAFE, _FAC_REJ = 0.2, 6.0, 0.9, 0.1
-_MIN_STEP_SHARE = 1e-9
+GAMMA = 0.5
+A31, A41, A43 = 2.0, 2.0, 1.0
+C21, C31, C32, C41, C42, C43 = 4.0, 1.0, -1.0, 1.0, -1.0, -8.0 / 3.0
+FAC_MIN, FAC_MAX, FAC_SAFE, FAC_REJ = 0.2, 6.0, 0.9, 0.1
+MIN_STEP_SHARE = 1e-9
 _BLOCK = 32  # cells dealt to a thread's chunk together
 
 INT_FIELDS = (
@@ -83,6 +86,40 @@ def pack(arrays: dict[str, NDArray]) -> tuple[NDArray, NDArray, NDArray, NDArray
     return out[0], out[1], out[2], out[3]
 
 
+_STRUCTURE = (
+    "ra", "rb", "eptr", "esp", "ecoef", "lrow", "lcol", "ldiag", "jptr", "jpos", "jcoef",
+    "jwhich", "epos", "ediag", "uptr", "utarget", "usource",
+)  # fmt: skip
+_GENERATED = (_rodas_grs,)
+"""Solvers written out for a mechanism (engine/photochem/_codegen.py); solver id = place + 1."""
+_RATES = (0, _rodas_grs.NR)
+"""Rate constants each solver reads (0: the general solver reads every copy's)."""
+
+
+def fingerprint(arrays: dict[str, NDArray]) -> str:
+    """A digest of a mechanism's structure: reactants, stoichiometry and the LU pattern.
+
+    Rate constants are not part of it (the kernel passes them at run time), so a solver
+    written out for a mechanism serves it under any rate constants, and under no other
+    structure.
+    """
+    digest = hashlib.sha256()
+    for name in _STRUCTURE:
+        dtype = np.float64 if name in ("ecoef", "jcoef") else np.int64
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(arrays[name], dtype).tobytes())
+    return digest.hexdigest()[:20]
+
+
+def solver_for(arrays: dict[str, NDArray]) -> int:
+    """The solver of a mechanism's arrays (one copy's): a written-out one, or 0 (general)."""
+    key = fingerprint(arrays)
+    for place, module in enumerate(_GENERATED):
+        if module.FINGERPRINT == key:
+            return place + 1
+    return 0
+
+
 def unpack(ints: NDArray, iptr: NDArray, floats: NDArray, fptr: NDArray) -> dict[str, NDArray]:
     """The inverse of :func:`pack`."""
     out = {f: ints[iptr[i] : iptr[i + 1]] for i, f in enumerate(INT_FIELDS)}
@@ -95,7 +132,7 @@ _SIGNATURE = (
     "f8[:, ::1], f8[:, ::1], f8[:, ::1], f8[:, ::1], f8[:, :, ::1], i8[::1], f8[::1], f8[::1], "
     "f8[::1], i8[::1], i8, i8, i8, f8[:, ::1], f8[:, ::1], f8[::1], f8[:, ::1], f8[:, ::1], "
     "f8[:, :, ::1], f8, f8, i8, f8[:, ::1], f8[::1], i1[::1], i8[::1], f8[:, :, ::1], i8[::1], i8, "
-    "i8)"
+    "i8, i8)"
 )
 
 
@@ -135,7 +172,7 @@ def _integrate(  # type: ignore[no-untyped-def]
     reject_more = False
     stale = True  # the Jacobian depends on y only: a rejected step reuses it
     while t < span:
-        if steps >= max_steps or h < _MIN_STEP_SHARE * span:
+        if steps >= max_steps or h < MIN_STEP_SHARE * span:
             return -1
         proposed = h
         h = min(h, span - t)
@@ -154,7 +191,7 @@ def _integrate(  # type: ignore[no-untyped-def]
                     jv[jpos[e]] += jcoef[e] * (da if jwhich[e] == 0 else db)
             stale = False
         # LU of I / (h γ) − J without pivoting, by the precomputed eliminations
-        ghinv = 1.0 / (h * _GAMMA)
+        ghinv = 1.0 / (h * GAMMA)
         for p in range(nnz):
             lu[p] = -jv[p]
         for i in range(ns):
@@ -185,10 +222,10 @@ def _integrate(  # type: ignore[no-untyped-def]
                     ys[i] = y[i]
             elif stage == 2:
                 for i in range(ns):
-                    ys[i] = y[i] + _A31 * k1[i]
+                    ys[i] = y[i] + A31 * k1[i]
             elif stage == 3:
                 for i in range(ns):
-                    ys[i] = y[i] + _A41 * k1[i] + _A43 * k3[i]
+                    ys[i] = y[i] + A41 * k1[i] + A43 * k3[i]
             if stage != 1:
                 for i in range(ns):
                     f[i] = prod[i] - loss[i] * ys[i]
@@ -203,15 +240,15 @@ def _integrate(  # type: ignore[no-untyped-def]
                 for i in range(ns):
                     kvec[i] = f[i]
             elif stage == 1:
-                c21 = _C21 / h
+                c21 = C21 / h
                 for i in range(ns):
                     kvec[i] = f[i] + c21 * k1[i]
             elif stage == 2:
-                c31, c32 = _C31 / h, _C32 / h
+                c31, c32 = C31 / h, C32 / h
                 for i in range(ns):
                     kvec[i] = f[i] + c31 * k1[i] + c32 * k2[i]
             else:
-                c41, c42, c43 = _C41 / h, _C42 / h, _C43 / h
+                c41, c42, c43 = C41 / h, C42 / h, C43 / h
                 for i in range(ns):
                     kvec[i] = f[i] + c41 * k1[i] + c42 * k2[i] + c43 * k3[i]
             for i in range(ns):
@@ -236,7 +273,7 @@ def _integrate(  # type: ignore[no-untyped-def]
         steps += 1
         if err != err:
             return -1
-        fac = min(_FAC_MAX, max(_FAC_MIN, _FAC_SAFE / np.cbrt(max(err, 1e-12))))
+        fac = min(FAC_MAX, max(FAC_MIN, FAC_SAFE / np.cbrt(max(err, 1e-12))))
         if err <= 1.0 and not negative:
             for i in range(ns):
                 y[i] = ys[i] + stages[3, i]
@@ -255,7 +292,7 @@ def _integrate(  # type: ignore[no-untyped-def]
             if negative and err <= 1.0:
                 h *= 0.5
             elif reject_more:
-                h *= _FAC_REJ
+                h *= FAC_REJ
             else:
                 h *= fac
             reject_more = reject_last
@@ -359,7 +396,7 @@ def _simulate_numba(  # type: ignore[no-untyped-def]
     mi, mip, mf, mfp,
     cosz, trans, temp, pblh, emis, emsp, vdep, bg, vent,
     nsub, transport, ny, nx, u, v, area, fx, fy, edge,
-    rtol, atol, max_steps, state, hstep, status, osp, out, nsteps, hour0, nchunk,
+    rtol, atol, max_steps, state, hstep, status, osp, out, nsteps, solver, hour0, nchunk,
 ):  # fmt: skip
     nt, nc = cosz.shape
     ka, kb, kc = mf[mfp[0] : mfp[1]], mf[mfp[1] : mfp[2]], mf[mfp[2] : mfp[3]]
@@ -367,6 +404,8 @@ def _simulate_numba(  # type: ignore[no-untyped-def]
     kphot = mi[mip[2] : mip[3]]
     ns, nr, no, nem = state.shape[1], ka.size, osp.size, emsp.size
     nnz = mip[7] - mip[6]
+    nrate = nr if solver == 0 else _RATES[solver]  # a written-out solver reads one copy's
+    nphot = pl.size
     scratch = np.empty((nc if transport else 1, ns))
     for t in range(nt):
         n = nsub[t]
@@ -387,6 +426,7 @@ def _simulate_numba(  # type: ignore[no-untyped-def]
                 prod = np.empty(ns)
                 loss = np.empty(ns)
                 k = np.empty(nr)
+                jphot = np.empty(nphot)
                 jv = np.empty(nnz)
                 lu = np.empty(nnz)
                 stages = np.empty((4, ns))
@@ -404,16 +444,19 @@ def _simulate_numba(  # type: ignore[no-untyped-def]
                     entrain = max(pblh[t + 1, c] - pblh[t, c], 0.0) / 3600.0 / h + vent[c]
                     tk = temp[t, c]
                     mu = cosz[t, c]
-                    for r in range(nr):
-                        kr = ka[r] * np.exp(kc[r] / tk)
+                    for p in range(nphot):
+                        if mu > 0.0:
+                            jphot[p] = pl[p] * mu ** pm[p] * np.exp(-pn[p] / mu) * trans[t, c]
+                        else:
+                            jphot[p] = 0.0
+                    for r in range(nrate):
+                        kr = ka[r]
+                        if kc[r] != 0.0:
+                            kr *= np.exp(kc[r] / tk)
                         if kb[r] != 0.0:
                             kr *= (tk / 300.0) ** kb[r]
-                        p = kphot[r]
-                        if p >= 0:
-                            if mu > 0.0:
-                                kr *= pl[p] * mu ** pm[p] * np.exp(-pn[p] / mu) * trans[t, c]
-                            else:
-                                kr = 0.0
+                        if kphot[r] >= 0:
+                            kr *= jphot[kphot[r]]
                         k[r] = kr
                     for s in range(ns):
                         loss[s] = vdep[s] / h + entrain
@@ -424,8 +467,12 @@ def _simulate_numba(  # type: ignore[no-untyped-def]
                     for o in range(no):
                         out[t, c, o] += 0.5 * max(y[osp[o]], 0.0) / n
                     hs[0] = hstep[c]
-                    taken = _integrate(y, span, k, prod, loss, mi, mip, mf, mfp, rtol, atol,
-                                       max_steps, hs, stages, ys, f, jv, lu)  # fmt: skip
+                    if solver == 1:
+                        taken = _rodas_grs.integrate(y, span, k, prod, loss, rtol, atol,
+                                                     max_steps, hs, ys)  # fmt: skip
+                    else:
+                        taken = _integrate(y, span, k, prod, loss, mi, mip, mf, mfp, rtol,
+                                           atol, max_steps, hs, stages, ys, f, jv, lu)  # fmt: skip
                     if taken < 0:
                         status[c] = STATUS_FAILED
                         for s in range(ns):
@@ -484,7 +531,7 @@ def _integrate_numpy(y, span, k, prod, loss, ra, rb, stoich, rtol, atol, max_ste
         act = np.flatnonzero((t < span) & ~failed)
         if act.size == 0:
             return steps, failed
-        bad = (steps[act] >= max_steps) | (h[act] < _MIN_STEP_SHARE * span)
+        bad = (steps[act] >= max_steps) | (h[act] < MIN_STEP_SHARE * span)
         failed[act[bad]] = True
         act = act[~bad]
         if act.size == 0:
@@ -492,22 +539,20 @@ def _integrate_numpy(y, span, k, prod, loss, ra, rb, stoich, rtol, atol, max_ste
         ya, ka, pa, la = y[act], k[act], prod[act], loss[act]
         proposed = h[act]
         ha = np.minimum(proposed, span - t[act])
-        matrix = eye / (ha * _GAMMA)[:, None, None] - _jacobian_numpy(ya, ka, la, ra, rb, stoich)
+        matrix = eye / (ha * GAMMA)[:, None, None] - _jacobian_numpy(ya, ka, la, ra, rb, stoich)
 
         def solve(rhs, m=matrix):  # type: ignore[no-untyped-def]
             return np.linalg.solve(m, rhs[:, :, None])[:, :, 0]
 
         f1 = _rhs_numpy(ya, ka, pa, la, ra, rb, stoich)
         k1 = solve(f1)
-        k2 = solve(f1 + _C21 / ha[:, None] * k1)
-        ys = ya + _A31 * k1
-        k3 = solve(
-            _rhs_numpy(ys, ka, pa, la, ra, rb, stoich) + (_C31 * k1 + _C32 * k2) / ha[:, None]
-        )
-        ys = ya + _A41 * k1 + _A43 * k3
+        k2 = solve(f1 + C21 / ha[:, None] * k1)
+        ys = ya + A31 * k1
+        k3 = solve(_rhs_numpy(ys, ka, pa, la, ra, rb, stoich) + (C31 * k1 + C32 * k2) / ha[:, None])
+        ys = ya + A41 * k1 + A43 * k3
         k4 = solve(
             _rhs_numpy(ys, ka, pa, la, ra, rb, stoich)
-            + (_C41 * k1 + _C42 * k2 + _C43 * k3) / ha[:, None]
+            + (C41 * k1 + C42 * k2 + C43 * k3) / ha[:, None]
         )
         new = ys + k4
         scale = atol + rtol * np.maximum(np.abs(ya), np.abs(new))
@@ -518,7 +563,7 @@ def _integrate_numpy(y, span, k, prod, loss, ra, rb, stoich, rtol, atol, max_ste
         negative = (new < -atol).any(axis=1)
         with np.errstate(divide="ignore"):
             fac = np.minimum(
-                _FAC_MAX, np.maximum(_FAC_MIN, _FAC_SAFE / np.maximum(err, 1e-12) ** (1.0 / 3.0))
+                FAC_MAX, np.maximum(FAC_MIN, FAC_SAFE / np.maximum(err, 1e-12) ** (1.0 / 3.0))
             )
         ok = (err <= 1.0) & ~negative & ~nan
         acc = act[ok]
@@ -537,7 +582,7 @@ def _integrate_numpy(y, span, k, prod, loss, ra, rb, stoich, rtol, atol, max_ste
         h[rej] = np.where(
             halve,
             ha[rmask] * 0.5,
-            np.where(reject_more[rej], ha[rmask] * _FAC_REJ, ha[rmask] * fac[rmask]),
+            np.where(reject_more[rej], ha[rmask] * FAC_REJ, ha[rmask] * fac[rmask]),
         )
         reject_more[rej] = reject_last[rej]
         reject_last[rej] = True
@@ -581,7 +626,7 @@ def _simulate_numpy(  # type: ignore[no-untyped-def]
     mi, mip, mf, mfp,
     cosz, trans, temp, pblh, emis, emsp, vdep, bg, vent,
     nsub, transport, ny, nx, u, v, area, fx, fy, edge,
-    rtol, atol, max_steps, state, hstep, status, osp, out, nsteps, hour0=0, nchunk=0,
+    rtol, atol, max_steps, state, hstep, status, osp, out, nsteps, solver=0, hour0=0, nchunk=0,
 ):  # fmt: skip
     nt, nc = cosz.shape
     m = unpack(mi, mip, mf, mfp)
@@ -640,9 +685,11 @@ def simulate(*args: NDArray | int | float) -> None:  # noqa: D417 (documented at
     ``state`` receives the final mixing ratios, ``hstep`` the last step of each cell [s],
     ``status`` the cells that failed (:data:`STATUS_FAILED`), ``out`` the hourly means of the
     ``osp`` species [ppb] (NaN in marked cells), ``nsteps`` the accepted-or-rejected steps.
-    The last argument ``hour0`` is the index of the first hour in the whole run (the order of
-    the transport sweeps alternates with it), so a run split into pieces of hours sweeps as
-    the whole run does.
+    ``solver`` (after ``nsteps``) is :func:`solver_for` of the mechanism: 0 runs the general
+    sparse solver, another id the solver written out for the mechanism (the same steps; the
+    numpy twin is always general). The last argument ``hour0`` is the index of the first
+    hour in the whole run (the order of the transport sweeps alternates with it), so a run
+    split into pieces of hours sweeps as the whole run does.
     """
     if numba_enabled():
         nc = args[4].shape[1]  # type: ignore[union-attr]

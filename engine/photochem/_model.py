@@ -233,7 +233,7 @@ def simulate(
         vent, nsub, int(transport), ny, nx, np.ascontiguousarray(u), np.ascontiguousarray(v),
         geometry[0], geometry[1], geometry[2], halo_k,
         settings.rtol, settings.atol_ppb, settings.max_steps,
-        state, hstep, marks, osp, out, steps,
+        state, hstep, marks, osp, out, steps, kernel.solver_for(mechanism.kernel_arrays),
     )  # fmt: skip
     if tile is None:
         kernel.simulate(*args, 0)

@@ -106,13 +106,13 @@ def _hour(  # type: ignore[no-untyped-def]
         halo = np.zeros((1, 1, 1))
         u = v = np.zeros((1, 1))
     out = np.empty((1, n, no))
-    mi, mip, mf, mfp, emsp, vdep, bg, osp = mech
+    mi, mip, mf, mfp, emsp, vdep, bg, osp, solver = mech
     rtol, atol, max_steps = consts
     kernel.simulate(
         mi, mip, mf, mfp, one(0), one(1), one(2), pblh, emis, emsp, vdep, bg, vent,
         np.array([nsub], np.int64), int(transport), ky, kx, u, v, area, fx, fy,
         np.ascontiguousarray(halo), rtol, atol, max_steps, state, hstep, status, osp, out,
-        nsteps, hour,
+        nsteps, solver, hour,
     )  # fmt: skip
     result = block.copy()
     mine = result[r0:r1, c0:c1]
@@ -144,7 +144,7 @@ def simulate_tiled(args: tuple[Any, ...], shape: tuple[int, int], tile: tuple[in
 
     (mi, mip, mf, mfp, cosz, trans, temp, pblh, emis, emsp, vdep, bg, vent, nsub, transport,
      _, _, u, v, area, fx, fy, edge, rtol, atol, max_steps, state, hstep, status, osp, out,
-     nsteps) = args  # fmt: skip
+     nsteps, solver) = args  # fmt: skip
     gy, gx = shape
     nt, nc = cosz.shape
     ns, no, nem = state.shape[1], osp.size, emis.shape[2]
@@ -177,7 +177,7 @@ def simulate_tiled(args: tuple[Any, ...], shape: tuple[int, int], tile: tuple[in
     lazy = da.from_array(packed, chunks=(*chunks, (packed.shape[2],)))
     fixed = da.from_array(static, chunks=(*chunks, (_STATIC,)))
     forcing = da.from_array(hourly, chunks=((1,) * nt, *chunks, (hourly.shape[3],)))
-    mech = (mi, mip, mf, mfp, emsp, vdep, bg, osp)
+    mech = (mi, mip, mf, mfp, emsp, vdep, bg, osp, solver)
     hours = []
     for t in range(nt):
         depth = int(nsub[t]) + 1 if transport else 0
