@@ -212,12 +212,18 @@ def compile_all(progress: Callable[[int, int, str], None] | None = None) -> int:
 
 
 def jit(
-    signatures: list[str] | str, *, parallel: bool = False, fastmath: frozenset[str] = frozenset()
+    signatures: list[str] | str,
+    *,
+    parallel: bool = False,
+    fastmath: frozenset[str] = frozenset(),
+    error_model: str = "python",
 ) -> Callable[[F], F]:
     """Declare a kernel for ``signatures``, ``nogil``, compiled on first use with the disk cache.
 
     ``fastmath`` names LLVM fast-math flags (e.g. ``{"contract"}`` to fuse multiply-adds); the
     flags that let LLVM assume no NaN or infinity are refused, since kernels test for NaN.
+    ``error_model="numpy"`` makes a division by zero give an infinity or NaN, as numpy does,
+    instead of raising (for a kernel that tests its results for them: no test per division).
     """
     if fastmath & _NAN_UNSAFE:
         raise ValueError(
@@ -225,7 +231,12 @@ def jit(
             "name only flags such as 'contract', 'reassoc', 'nsz', 'arcp', 'afn'"
         )
     declared = [signatures] if isinstance(signatures, str) else list(signatures)
-    options = {"nogil": True, "parallel": parallel, "fastmath": set(fastmath) or False}
+    options = {
+        "nogil": True,
+        "parallel": parallel,
+        "fastmath": set(fastmath) or False,
+        "error_model": error_model,
+    }
 
     def decorate(func: F) -> F:
         kernel = _Kernel.declare(func, declared, options)

@@ -94,6 +94,8 @@ _GENERATED = (_rodas_grs,)
 """Solvers written out for a mechanism (engine/photochem/_codegen.py); solver id = place + 1."""
 _RATES = (0, _rodas_grs.NR)
 """Rate constants each solver reads (0: the general solver reads every copy's)."""
+_BATCH = 64
+"""Cells handed to a written-out solver at once (it keeps LANES of them in flight)."""
 
 
 def fingerprint(arrays: dict[str, NDArray]) -> str:
@@ -405,7 +407,9 @@ def _simulate_numba(  # type: ignore[no-untyped-def]
     ns, nr, no, nem = state.shape[1], ka.size, osp.size, emsp.size
     nnz = mip[7] - mip[6]
     nrate = nr if solver == 0 else _RATES[solver]  # a written-out solver reads one copy's
+    batch = 1 if solver == 0 else max(_BATCH, _rodas_grs.LANES)
     nphot = pl.size
+    nblock = (nc + _BLOCK - 1) // _BLOCK
     scratch = np.empty((nc if transport else 1, ns))
     for t in range(nt):
         n = nsub[t]
@@ -420,70 +424,94 @@ def _simulate_numba(  # type: ignore[no-untyped-def]
                     _advect(state, u[t], v[t], edge[t], area, fx, fy, scratch, span, ny, nx,
                             status, bg, (first + sweep) % 2)  # fmt: skip
             for chunk in prange(nchunk):
-                y = np.empty(ns)
                 ys = np.empty(ns)
                 f = np.empty(ns)
-                prod = np.empty(ns)
-                loss = np.empty(ns)
-                k = np.empty(nr)
                 jphot = np.empty(nphot)
                 jv = np.empty(nnz)
                 lu = np.empty(nnz)
                 stages = np.empty((4, ns))
-                hs = np.empty(1)
+                # a written-out solver takes a batch of cells, each with its own steps
+                yl = np.empty((batch, ns))
+                ynew = np.empty((batch, ns))
+                prod = np.empty((batch, ns))
+                loss = np.empty((batch, ns))
+                k = np.empty((batch, nr))
+                hs = np.empty(batch)
+                taken = np.empty(batch, np.int64)
+                cells = np.empty(batch, np.int64)
+                fill = 0
                 # blocks of _BLOCK cells dealt round-robin: emitting (stiff) cells cluster
                 # in cities, and contiguous chunks would leave one thread with most of them;
                 # cells within a block stay contiguous in memory
-                for c in range(nc):
-                    blk = c // _BLOCK
-                    if blk % nchunk != chunk:
-                        continue
-                    if status[c] != 0:
-                        continue
-                    h = pblh[t, c] + (pblh[t + 1, c] - pblh[t, c]) * (sub + 0.5) / n
-                    entrain = max(pblh[t + 1, c] - pblh[t, c], 0.0) / 3600.0 / h + vent[c]
-                    tk = temp[t, c]
-                    mu = cosz[t, c]
-                    for p in range(nphot):
-                        if mu > 0.0:
-                            jphot[p] = pl[p] * mu ** pm[p] * np.exp(-pn[p] / mu) * trans[t, c]
+                turn = 0  # this chunk's blocks: chunk, chunk + nchunk, …
+                blk = chunk + turn * nchunk
+                c = blk * _BLOCK
+                while True:
+                    last = blk >= nblock
+                    if not last:
+                        if status[c] == 0:
+                            q = fill
+                            h = pblh[t, c] + (pblh[t + 1, c] - pblh[t, c]) * (sub + 0.5) / n
+                            entrain = max(pblh[t + 1, c] - pblh[t, c], 0.0) / 3600.0 / h
+                            entrain += vent[c]
+                            tk = temp[t, c]
+                            mu = cosz[t, c]
+                            for p in range(nphot):
+                                if mu > 0.0:
+                                    jphot[p] = (
+                                        pl[p] * mu ** pm[p] * np.exp(-pn[p] / mu) * trans[t, c]
+                                    )
+                                else:
+                                    jphot[p] = 0.0
+                            for r in range(nrate):
+                                kr = ka[r]
+                                if kc[r] != 0.0:
+                                    kr *= np.exp(kc[r] / tk)
+                                if kb[r] != 0.0:
+                                    kr *= (tk / 300.0) ** kb[r]
+                                if kphot[r] >= 0:
+                                    kr *= jphot[kphot[r]]
+                                k[q, r] = kr
+                            for s in range(ns):
+                                loss[q, s] = vdep[s] / h + entrain
+                                prod[q, s] = entrain * bg[s]
+                                yl[q, s] = state[c, s]
+                            for e in range(nem):
+                                prod[q, emsp[e]] += emis[t, c, e] / h
+                            for o in range(no):
+                                out[t, c, o] += 0.5 * max(yl[q, osp[o]], 0.0) / n
+                            hs[q] = hstep[c]
+                            cells[q] = c
+                            fill += 1
+                        c += 1
+                        if c >= min(nc, (blk + 1) * _BLOCK):
+                            turn += 1
+                            blk = chunk + turn * nchunk
+                            c = blk * _BLOCK
+                    if fill == batch or (last and fill > 0):
+                        if solver == 1:
+                            _rodas_grs.integrate(yl, span, k, prod, loss, rtol, atol, max_steps,
+                                                 hs, ynew, taken, fill)  # fmt: skip
                         else:
-                            jphot[p] = 0.0
-                    for r in range(nrate):
-                        kr = ka[r]
-                        if kc[r] != 0.0:
-                            kr *= np.exp(kc[r] / tk)
-                        if kb[r] != 0.0:
-                            kr *= (tk / 300.0) ** kb[r]
-                        if kphot[r] >= 0:
-                            kr *= jphot[kphot[r]]
-                        k[r] = kr
-                    for s in range(ns):
-                        loss[s] = vdep[s] / h + entrain
-                        prod[s] = entrain * bg[s]
-                        y[s] = state[c, s]
-                    for e in range(nem):
-                        prod[emsp[e]] += emis[t, c, e] / h
-                    for o in range(no):
-                        out[t, c, o] += 0.5 * max(y[osp[o]], 0.0) / n
-                    hs[0] = hstep[c]
-                    if solver == 1:
-                        taken = _rodas_grs.integrate(y, span, k, prod, loss, rtol, atol,
-                                                     max_steps, hs, ys)  # fmt: skip
-                    else:
-                        taken = _integrate(y, span, k, prod, loss, mi, mip, mf, mfp, rtol,
-                                           atol, max_steps, hs, stages, ys, f, jv, lu)  # fmt: skip
-                    if taken < 0:
-                        status[c] = STATUS_FAILED
-                        for s in range(ns):
-                            state[c, s] = bg[s]
-                        continue
-                    nsteps[c] += taken
-                    hstep[c] = hs[0]
-                    for s in range(ns):
-                        state[c, s] = y[s]
-                    for o in range(no):
-                        out[t, c, o] += 0.5 * max(y[osp[o]], 0.0) / n
+                            taken[0] = _integrate(yl[0], span, k[0], prod[0], loss[0], mi, mip,
+                                                  mf, mfp, rtol, atol, max_steps, hs, stages, ys,
+                                                  f, jv, lu)  # fmt: skip
+                        for q in range(fill):
+                            cell = cells[q]
+                            if taken[q] < 0:
+                                status[cell] = STATUS_FAILED
+                                for s in range(ns):
+                                    state[cell, s] = bg[s]
+                                continue
+                            nsteps[cell] += taken[q]
+                            hstep[cell] = hs[q]
+                            for s in range(ns):
+                                state[cell, s] = yl[q, s]
+                            for o in range(no):
+                                out[t, cell, o] += 0.5 * max(yl[q, osp[o]], 0.0) / n
+                        fill = 0
+                    if last:
+                        break
         for c in range(nc):
             if status[c] != 0:
                 for o in range(no):

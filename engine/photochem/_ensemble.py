@@ -17,7 +17,34 @@ from numpy.typing import NDArray
 from engine.photochem._mechanism import Mechanism
 from engine.photochem._settings import ModelSettings
 
-__all__ = ["Member", "draw_members"]
+__all__ = ["Member", "draw_members", "member_percentiles"]
+
+
+def member_percentiles(values: NDArray[np.floating], percents: list[float]) -> NDArray[np.float64]:
+    """Percentiles over the first axis (members), NaN skipped: ``np.nanpercentile``, linear.
+
+    ``(member, ...) -> (percent, ...)``; all-NaN slices give NaN. Sorting once along the
+    member axis (NaN sorts last) and interpolating between the ranks is vectorised, where
+    ``np.nanpercentile`` on a NaN-holding array loops over every slice in Python (minutes on a
+    grid of cells).
+    """
+    ordered = np.sort(np.asarray(values, np.float64), axis=0)
+    valid = np.sum(~np.isnan(ordered), axis=0)
+    out = np.full((len(percents), *ordered.shape[1:]), np.nan)
+    if ordered.shape[0] == 0:
+        return out
+    last = np.maximum(valid - 1, 0)
+    for i, percent in enumerate(percents):
+        rank = percent / 100.0 * last
+        low = np.floor(rank).astype(np.int64)
+        high = np.minimum(low + 1, last)
+        frac = rank - low
+        a = np.take_along_axis(ordered, low[None], axis=0)[0]
+        b = np.take_along_axis(ordered, high[None], axis=0)[0]
+        with np.errstate(invalid="ignore"):  # numpy's lerp, exact at both ends
+            value = np.where(frac >= 0.5, b - (b - a) * (1.0 - frac), a + (b - a) * frac)
+        out[i] = np.where(valid > 0, value, np.nan)
+    return out
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,6 +23,7 @@ from engine.aggregate import CoverageWeights, regional_mean
 from engine.aqi import iaqi
 from engine.daily import daily_statistics, validity_rules
 from engine.errors import RegionError
+from engine.photochem._ensemble import member_percentiles
 from engine.photochem._scenario import REGIMES, ScenarioRun, classify_regime
 from engine.photochem._settings import ModelSettings, model_settings
 
@@ -130,8 +131,7 @@ def regional_summary(
     base = base.transpose("region", "date")
     scen = scen.transpose("member", "region", "date")
     delta = (scen - base).values  # (member, region, date)
-    with np.errstate(all="ignore"):
-        pct = np.nanpercentile(delta, [10, 50, 90], axis=0) if delta.shape[0] else delta
+    pct = member_percentiles(delta, [10, 50, 90]) if delta.shape[0] else delta
     limit = float(validity_rules()["mda8_exceedance_limit"])
     dates = [d.astype("datetime64[D]").item() for d in base["date"].values]
 

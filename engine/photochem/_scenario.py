@@ -10,7 +10,6 @@ of runs (VOC and NOx emissions each ±20 %) classifies every cell's regime.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -20,7 +19,7 @@ from numpy.typing import NDArray
 from engine.daily import daily_statistics
 from engine.kernels.photochem import STATUS_OK
 from engine.photochem._coarsen import block_factor, coarsen
-from engine.photochem._ensemble import Member, draw_members
+from engine.photochem._ensemble import Member, draw_members, member_percentiles
 from engine.photochem._inputs import Prepared, prepare, ug_per_ppb
 from engine.photochem._mechanism import Mechanism, load_mechanism
 from engine.photochem._model import emission_flux, simulate
@@ -94,12 +93,10 @@ class ScenarioRun:
                 "delta_mda8": delta.isel(member=0, drop=True),
             }
         )
-        with warnings.catch_warnings():  # days without an MDA8 (partial days) are all-NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            for q in (10, 50, 90):
-                out[f"delta_mda8_p{q}"] = delta.quantile(q / 100.0, dim="member").drop_vars(
-                    "quantile"
-                )
+        spread = delta.transpose("member", ...)  # days without an MDA8 are all-NaN: NaN
+        pct = member_percentiles(spread.values, [10, 50, 90])
+        for i, q in enumerate((10, 50, 90)):
+            out[f"delta_mda8_p{q}"] = (spread.dims[1:], pct[i])
         for name in out.data_vars:
             out[name].attrs["units"] = "ug m-3"
         return out

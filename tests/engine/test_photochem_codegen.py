@@ -68,47 +68,57 @@ def _module(source: str) -> types.ModuleType:
 
 
 def test_the_generator_writes_any_mechanism_condensed_in_python_against_the_general_kernel():
-    """The 22-reaction mechanism written out, run as plain Python, against the compiled
-    general solver on the same boxes: the generator is not tied to the GRS."""
+    """The 22-reaction mechanism written out, run as plain Python on more boxes than lanes,
+    against the compiled general solver box by box: the generator is not tied to the GRS,
+    and lanes neither mix nor lose a box."""
     mechanism = load_mechanism("CONDENSED")
     module = _module(solver_source(mechanism))
     assert module.NR == len(mechanism.reactions) and module.NS == len(mechanism.species)
     integrate = module.integrate.py_func
     arrays = mechanism.kernel_arrays
     mi, mip, mf, mfp = kernel.pack(arrays)
-    ns, nr, nnz = module.NS, module.NR, int(arrays["lcol"].size)
+    ns, lanes, nnz = module.NS, module.LANES, int(arrays["lcol"].size)
     rng = np.random.default_rng(SEED)
-    order = arrays["order"]
-    for _ in range(6):
-        y0 = np.abs(rng.normal(1.0, 1.0, ns)) * mechanism.background[order] + rng.uniform(
-            0.0, 30.0, ns
-        )
+    boxes = lanes + 2  # more cells than lanes: lanes take the next cell when theirs is done
+    y = np.empty((boxes, ns))
+    k = np.empty((boxes, len(mechanism.reactions)))
+    prod, loss = np.empty((boxes, ns)), np.empty((boxes, ns))
+    for q in range(boxes):
+        y[q] = np.abs(rng.normal(1.0, 1.0, ns)) * mechanism.background[arrays["order"]]
+        y[q] += rng.uniform(0.0, 30.0, ns)
         tk, j = rng.uniform(285.0, 310.0), rng.uniform(0.0, 9e-3)
-        k = arrays["ka"] * np.exp(arrays["kc"] / tk) * (tk / 300.0) ** arrays["kb"]
-        k = np.where(arrays["kphot"] >= 0, k * j, k)
-        prod = rng.uniform(0.0, 2e-3, ns)
-        loss = np.full(ns, rng.uniform(0.0, 1e-4))
-        y_a, y_b = y0.copy(), y0.copy()
-        h_a, h_b = np.array([60.0]), np.array([60.0])
-        taken_a = integrate(y_a, 3600.0, k, prod, loss, 3e-3, 1e-3, 20000, h_a, np.empty(ns))
-        taken_b = kernel._integrate(
-            y_b, 3600.0, k, prod, loss, mi, mip, mf, mfp, 3e-3, 1e-3, 20000, h_b,
-            np.empty((4, ns)), np.empty(ns), np.empty(ns), np.empty(nnz), np.empty(nnz),
+        kq = arrays["ka"] * np.exp(arrays["kc"] / tk) * (tk / 300.0) ** arrays["kb"]
+        k[q] = np.where(arrays["kphot"] >= 0, kq * j, kq)
+        prod[q] = rng.uniform(0.0, 2e-3, ns)
+        loss[q] = rng.uniform(0.0, 1e-4)
+    start = y.copy()
+    hstep, taken = np.full(boxes, 60.0), np.zeros(boxes, np.int64)
+    integrate(y, 3600.0, k, prod, loss, 3e-3, 1e-3, 20000, hstep, np.empty((lanes, ns)), taken,
+              boxes)  # fmt: skip
+    for q in range(boxes):
+        alone, h = start[q].copy(), np.array([60.0])
+        steps = kernel._integrate(
+            alone, 3600.0, k[q].copy(), prod[q].copy(), loss[q].copy(), mi, mip, mf, mfp, 3e-3,
+            1e-3, 20000, h, np.empty((4, ns)), np.empty(ns), np.empty(ns), np.empty(nnz),
+            np.empty(nnz),
         )  # fmt: skip
-        assert taken_a > 0 and taken_b > 0
-        assert abs(taken_a - taken_b) <= 1
-        np.testing.assert_allclose(y_a, y_b, rtol=1e-8, atol=1e-9)
-        assert nr == k.size
+        assert taken[q] > 0 and steps > 0
+        assert abs(taken[q] - steps) <= 1
+        np.testing.assert_allclose(y[q], alone, rtol=1e-8, atol=1e-9)
+        assert hstep[q] == pytest.approx(h[0], rel=1e-6)
 
 
 def test_a_failed_written_out_step_is_reported_not_hidden():
-    """NaN in a rate constant: the written-out solver reports failure (−1), as the general."""
-    ns = _rodas_grs.NS
-    k = np.full(_rodas_grs.NR, 1e-3)
-    k[2] = np.nan
-    y = np.ones(2 * ns)
-    taken = _rodas_grs.integrate(
-        y, 3600.0, k, np.zeros(2 * ns), np.zeros(2 * ns), 3e-3, 1e-3, 20000, np.array([60.0]),
-        np.empty(2 * ns),
+    """NaN in one cell's rate constants: that cell reports failure (−1), the others finish."""
+    ns, lanes = _rodas_grs.NS, _rodas_grs.LANES
+    k = np.full((lanes, _rodas_grs.NR), 1e-3)
+    k[1, 2] = np.nan
+    y = np.ones((lanes, 2 * ns))
+    taken = np.zeros(lanes, np.int64)
+    _rodas_grs.integrate(
+        y, 3600.0, k, np.zeros((lanes, 2 * ns)), np.zeros((lanes, 2 * ns)), 3e-3, 1e-3, 20000,
+        np.full(lanes, 60.0), np.empty((lanes, 2 * ns)), taken, lanes,
     )  # fmt: skip
-    assert taken == -1
+    assert taken[1] == -1
+    assert (np.delete(taken, 1) > 0).all()
+    assert np.isfinite(np.delete(y, 1, axis=0)).all()

@@ -208,3 +208,22 @@ def test_members_on_the_ensemble_grid_keep_the_central_answer(scenario):
     quiet = run_scenario(forecast, emissions, zero, members=3, settings=coarse_settings)
     assert (quiet.delta_o3.values == 0.0).all()
     assert quiet.sensitivity["regime"].shape == (LAT.size, LON.size)
+
+
+@pytest.mark.parametrize("members", [1, 2, 5, 20])
+def test_member_percentiles_equal_numpys_nanpercentile(members):
+    """Vectorised percentiles over members equal np.nanpercentile (linear), NaN skipped, an
+    all-NaN slice NaN (seed recorded)."""
+    from engine.photochem._ensemble import member_percentiles
+
+    rng = np.random.default_rng(SEED + members)
+    values = rng.normal(0.0, 5.0, (members, 6, 7, 3))
+    values[rng.random(values.shape) < 0.2] = np.nan
+    values[:, 0, 0, :] = np.nan  # all members missing
+    values[:, 1, 1, 1] = 2.5  # all members equal
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        expected = np.nanpercentile(values, [10, 50, 90], axis=0)
+    got = member_percentiles(values, [10, 50, 90])
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-13, equal_nan=True)
+    assert np.isnan(got[:, 0, 0, :]).all() and (got[:, 1, 1, 1] == 2.5).all()
