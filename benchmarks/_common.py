@@ -65,14 +65,18 @@ def bandwidth_floor_seconds(nbytes_read: int, nbytes_written: int) -> float:
 
 
 def format_seconds(seconds: float | None) -> str:
-    """``1.23 s``, ``45.6 ms``, ``789 µs``; ``-`` for ``None``."""
+    """``1.23 s``, ``45.6 ms``, ``789 µs``, ``1.23 µs``, ``456 ns``; ``-`` for ``None``."""
     if seconds is None or not np.isfinite(seconds):
         return "-"
     if seconds >= 1.0:
         return f"{seconds:.2f} s"
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds * 1e6:.0f} µs"
+    if seconds >= 1e-5:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds >= 1e-6:
+        return f"{seconds * 1e6:.2f} µs"
+    return f"{seconds * 1e9:.0f} ns"
 
 
 def print_table(title: str, rows: Sequence[dict[str, Any]]) -> None:

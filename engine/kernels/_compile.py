@@ -117,9 +117,12 @@ def cache_home() -> Path:
 
 
 def cache_key() -> str:
-    """What compiled code depends on: numba and Python versions, CPU name and features.
+    """What compiled code depends on: numba and Python versions, CPU, the kernels' sources.
 
-    ``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES`` (portable builds) replace the host's.
+    ``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES`` (portable builds) replace the host's. numba
+    checks only the file of each kernel, while a kernel's machine code also holds the kernels
+    it calls from other files (the photochemical kernel holds the solver written out in
+    ``_rodas_grs.py``): a digest of every kernel source makes any change recompile.
     """
     from llvmlite import binding
 
@@ -127,7 +130,10 @@ def cache_key() -> str:
     features = _config.CPU_FEATURES or binding.get_host_cpu_features().flatten()
     digest = hashlib.sha256(features.encode()).hexdigest()[:10]
     python = f"py{sys.version_info.major}{sys.version_info.minor}"
-    return f"numba{numba.__version__}-{python}-{cpu}-{digest}"
+    sources = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        sources.update(path.name.encode() + path.read_bytes())
+    return f"numba{numba.__version__}-{python}-{cpu}-{digest}-{sources.hexdigest()[:8]}"
 
 
 @functools.cache
@@ -217,6 +223,7 @@ def jit(
     parallel: bool = False,
     fastmath: frozenset[str] = frozenset(),
     error_model: str = "python",
+    slp_vectorize: bool = False,
 ) -> Callable[[F], F]:
     """Declare a kernel for ``signatures``, ``nogil``, compiled on first use with the disk cache.
 
@@ -224,6 +231,10 @@ def jit(
     flags that let LLVM assume no NaN or infinity are refused, since kernels test for NaN.
     ``error_model="numpy"`` makes a division by zero give an infinity or NaN, as numpy does,
     instead of raising (for a kernel that tests its results for them: no test per division).
+    ``slp_vectorize`` turns on LLVM's superword-level-parallelism vectoriser for this kernel
+    alone (it packs the same statement of independent lanes into one vector instruction).
+    numba keeps it off by default since miscompilations were reported (numba PR #8852), so a
+    kernel asks for it only where tests hold its results against an independent one.
     """
     if fastmath & _NAN_UNSAFE:
         raise ValueError(
@@ -239,7 +250,7 @@ def jit(
     }
 
     def decorate(func: F) -> F:
-        kernel = _Kernel.declare(func, declared, options)
+        kernel = _Kernel.declare(func, declared, options, slp_vectorize=slp_vectorize)
         if os.environ.get("LANTIAN_NUMBA_EAGER", "0") == "1":
             kernel.compile_declared()
         return cast(F, kernel)
@@ -262,11 +273,20 @@ class _Kernel(_Dispatcher):
 
     _declared: dict[tuple[Any, ...], Any]
     _cache: Any  # numba's FunctionCache, or NullCache when caching is off
+    _slp: bool  # compiled with the SLP vectoriser (numba reads its switch per module pass)
 
     @classmethod
-    def declare(cls, func: Callable[..., Any], declared: list[str], options: dict) -> _Kernel:
+    def declare(
+        cls,
+        func: Callable[..., Any],
+        declared: list[str],
+        options: dict,
+        *,
+        slp_vectorize: bool = False,
+    ) -> _Kernel:
         targetoptions = {"nopython": True, "boundscheck": None, **options}
         kernel = cls(py_func=func, locals={}, targetoptions=targetoptions)
+        kernel._slp = slp_vectorize
         kernel._declared = {}
         for text in declared:
             args, _ = sigutils.normalize_signature(text)
@@ -322,14 +342,18 @@ class _Kernel(_Dispatcher):
         if announced:
             notify(name, text, None)
         try:
-            with _one_process_at_a_time(self, text), typeinfer.register_dispatcher(self):
+            with (
+                _one_process_at_a_time(self, text),
+                typeinfer.register_dispatcher(self),
+                _slp_switch(self._slp),
+            ):
                 entry = super().compile(text)
         except Exception as error:  # numba and pickle raise many types on a bad cache file
             if isinstance(self._cache, NullCache):
                 raise
             path = kernel_cache_dir()
             self._cache = NullCache()
-            with typeinfer.register_dispatcher(self):
+            with typeinfer.register_dispatcher(self), _slp_switch(self._slp):
                 entry = super().compile(text)  # a kernel's own error raises here
             log.warning(
                 "the kernel cache %s failed for %s (%s: %s); it is cleared and rebuilt",
@@ -360,7 +384,9 @@ class _Kernel(_Dispatcher):
 
     def _reduce_states(self) -> dict[str, Any]:
         states: dict[str, Any] = super()._reduce_states()
-        states.update(can_compile=True, sigs=[], declared=list(self._declared.values()))
+        states.update(
+            can_compile=True, sigs=[], declared=list(self._declared.values()), slp=self._slp
+        )
         return states
 
     @classmethod
@@ -373,6 +399,7 @@ class _Kernel(_Dispatcher):
         can_compile: bool,
         sigs: list,
         declared: list[str] | None = None,
+        slp: bool = False,
     ) -> _Kernel:
         """A kernel sent to another process (a dask worker): declared again, cache and all."""
         try:
@@ -380,9 +407,23 @@ class _Kernel(_Dispatcher):
         except KeyError:
             pass
         options = {k: v for k, v in targetoptions.items() if k not in ("nopython", "boundscheck")}
-        kernel = cls.declare(py_func, list(declared or sigs), options)
+        kernel = cls.declare(py_func, list(declared or sigs), options, slp_vectorize=slp)
         kernel._set_uuid(uuid)
         return kernel
+
+
+@contextlib.contextmanager
+def _slp_switch(on: bool) -> Iterator[None]:
+    """numba's SLP switch set for one compilation (under numba's compiler lock)."""
+    if not on:
+        yield
+        return
+    before = _config.SLP_VECTORIZE
+    _config.SLP_VECTORIZE = 1
+    try:
+        yield
+    finally:
+        _config.SLP_VECTORIZE = before
 
 
 @contextlib.contextmanager

@@ -45,6 +45,22 @@ from numpy.typing import NDArray
 
 from engine.kernels import _rodas_grs
 from engine.kernels._compile import get_num_threads, jit, numba_enabled, prange
+from engine.kernels._rodas import (
+    A31,
+    A41,
+    A43,
+    C21,
+    C31,
+    C32,
+    C41,
+    C42,
+    C43,
+    FAC_REJ,
+    GAMMA,
+    MIN_STEP_SHARE,
+    step_factor,
+    step_factor_numpy,
+)  # fmt: skip
 
 __all__ = ["STATUS_FAILED", "STATUS_INPUT", "STATUS_OK", "fingerprint", "simulate", "solver_for"]
 
@@ -54,12 +70,6 @@ STATUS_FAILED = 1
 STATUS_INPUT = 2
 """The cell's inputs held NaN: not computed."""
 
-# RODAS3 (KPP's Rodas3): stage formula K_i = (I / (h γ) − J)⁻¹ (f(y + Σ a_ij K_j) + Σ c_ij K_j / h)
-GAMMA = 0.5
-A31, A41, A43 = 2.0, 2.0, 1.0
-C21, C31, C32, C41, C42, C43 = 4.0, 1.0, -1.0, 1.0, -1.0, -8.0 / 3.0
-FAC_MIN, FAC_MAX, FAC_SAFE, FAC_REJ = 0.2, 6.0, 0.9, 0.1
-MIN_STEP_SHARE = 1e-9
 _BLOCK = 32  # cells dealt to a thread's chunk together
 
 INT_FIELDS = (
@@ -275,7 +285,7 @@ def _integrate(  # type: ignore[no-untyped-def]
         steps += 1
         if err != err:
             return -1
-        fac = min(FAC_MAX, max(FAC_MIN, FAC_SAFE / np.cbrt(max(err, 1e-12))))
+        fac = step_factor(err)
         if err <= 1.0 and not negative:
             for i in range(ns):
                 y[i] = ys[i] + stages[3, i]
@@ -432,7 +442,6 @@ def _simulate_numba(  # type: ignore[no-untyped-def]
                 stages = np.empty((4, ns))
                 # a written-out solver takes a batch of cells, each with its own steps
                 yl = np.empty((batch, ns))
-                ynew = np.empty((batch, ns))
                 prod = np.empty((batch, ns))
                 loss = np.empty((batch, ns))
                 k = np.empty((batch, nr))
@@ -491,7 +500,7 @@ def _simulate_numba(  # type: ignore[no-untyped-def]
                     if fill == batch or (last and fill > 0):
                         if solver == 1:
                             _rodas_grs.integrate(yl, span, k, prod, loss, rtol, atol, max_steps,
-                                                 hs, ynew, taken, fill)  # fmt: skip
+                                                 hs, taken, fill)  # fmt: skip
                         else:
                             taken[0] = _integrate(yl[0], span, k[0], prod[0], loss[0], mi, mip,
                                                   mf, mfp, rtol, atol, max_steps, hs, stages, ys,
@@ -589,10 +598,8 @@ def _integrate_numpy(y, span, k, prod, loss, ra, rb, stoich, rtol, atol, max_ste
         nan = ~np.isfinite(err)
         failed[act[nan]] = True
         negative = (new < -atol).any(axis=1)
-        with np.errstate(divide="ignore"):
-            fac = np.minimum(
-                FAC_MAX, np.maximum(FAC_MIN, FAC_SAFE / np.maximum(err, 1e-12) ** (1.0 / 3.0))
-            )
+        with np.errstate(invalid="ignore"):
+            fac = step_factor_numpy(err)
         ok = (err <= 1.0) & ~negative & ~nan
         acc = act[ok]
         y[acc] = new[ok]

@@ -25,6 +25,7 @@ import sys
 
 import numpy as np
 
+from engine.kernels import _rodas as rodas
 from engine.kernels import photochem as kernel
 from engine.photochem._mechanism import Mechanism, load_mechanism
 
@@ -46,6 +47,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.kernels._compile import jit
+from engine.kernels._rodas import step_factor
 
 FINGERPRINT = "{fingerprint}"
 \"\"\"The structure of the mechanism this solver is written for (``photochem.fingerprint``).\"\"\"
@@ -57,20 +59,28 @@ LANES = {lanes}
 \"\"\"Cells advanced together, each with its own steps (their arithmetic interleaved).\"\"\"
 
 
-@jit("void(f8[:, ::1], f8, f8[:, ::1], f8[:, ::1], f8[:, ::1], f8, f8, i8, f8[::1], "
-     "f8[:, ::1], i8[::1], i8)", fastmath=frozenset({{"contract", "arcp"}}), error_model="numpy")
+@jit("void(f8[:, ::1], f8, f8[:, ::1], f8[:, ::1], f8[:, ::1], f8, f8, i8, f8[::1], i8[::1], "
+     "i8)", error_model="numpy",
+     slp_vectorize=True)
 def integrate(  # type: ignore[no-untyped-def]
-    y, span, k, prod, loss, rtol, atol, max_steps, hstep, ynew, taken, n
+    y, span, k, prod, loss, rtol, atol, max_steps, hstep, taken, n
 ):
     \"\"\"Advance cells ``0 … n − 1`` of ``y`` (cell, copies · NS) by ``span`` seconds.
 
     Each cell has its own rate constants ``k``, ``prod``, ``loss`` and first step ``hstep``
     (which receives the step to try next); ``taken`` receives the steps each took, or −1 on
     failure. LANES cells advance together, each with its own steps; a lane whose cell is
-    done takes the next. ``ynew`` (LANES, copies · NS) is scratch.
+    done takes the next.
     \"\"\"
     ns = y.shape[1]
     copies = ns // NS
+    # each lane's numbers in columns, lanes side by side: the same statement of every lane
+    # reads and writes neighbouring memory, which the compiler packs into vector instructions
+    ys = np.ones((ns, LANES))
+    ps = np.zeros((ns, LANES))
+    ls = np.zeros((ns, LANES))
+    ks = np.zeros((NR, LANES))
+    news = np.zeros((ns, LANES))
     row = np.zeros(LANES, np.int64)  # the cell each lane holds
     busy = np.zeros(LANES, np.bool_)
     t = np.zeros(LANES)
@@ -84,6 +94,7 @@ def integrate(  # type: ignore[no-untyped-def]
     negative = np.zeros(LANES, np.bool_)
     singular = np.zeros(LANES, np.bool_)
     coef = np.empty((7, LANES))
+    factor = np.empty(LANES)
     following = 0
     active = 0
     while True:
@@ -92,10 +103,17 @@ def integrate(  # type: ignore[no-untyped-def]
                 if not busy[lane]:
                     if following == n:
                         break
-                    row[lane] = following
+                    cell = following
                     following += 1
+                    row[lane] = cell
+                    for i in range(ns):
+                        ys[i, lane] = y[cell, i]
+                        ps[i, lane] = prod[cell, i]
+                        ls[i, lane] = loss[cell, i]
+                    for r in range(NR):
+                        ks[r, lane] = k[cell, r]
                     t[lane] = 0.0
-                    h[lane] = min(max(hstep[row[lane]], 1e-3), span)
+                    h[lane] = min(max(hstep[cell], 1e-3), span)
                     steps[lane] = 0
                     reject_last[lane] = False
                     reject_more[lane] = False
@@ -110,7 +128,7 @@ def integrate(  # type: ignore[no-untyped-def]
             if busy[lane]:
                 proposed[lane] = h[lane]
                 tried[lane] = min(h[lane], span - t[lane])
-            else:  # idle: computes on a real cell's numbers, and nothing is kept
+            else:  # idle: computes on harmless numbers, and nothing is kept
                 tried[lane] = span
             err[lane] = 0.0
             negative[lane] = False
@@ -128,6 +146,8 @@ def integrate(  # type: ignore[no-untyped-def]
         for c in range(copies):
             o = c * NS
 {body}
+        for lane in range(LANES):  # the factors first, in one loop over lanes
+            factor[lane] = step_factor(np.sqrt(err[lane] / ns))
         for lane in range(LANES):
             if not busy[lane]:
                 continue
@@ -141,11 +161,11 @@ def integrate(  # type: ignore[no-untyped-def]
                 busy[lane] = False
                 active -= 1
                 continue
-            fac = min({fac_max!r}, max({fac_min!r}, {fac_safe!r} / np.cbrt(max(e, 1e-12))))
+            fac = factor[lane]
             if e <= 1.0 and not negative[lane]:
                 cell = row[lane]
                 for i in range(ns):
-                    y[cell, i] = ynew[lane, i]
+                    ys[i, lane] = news[i, lane]
                 t[lane] += tried[lane]
                 hnew = tried[lane] * fac
                 if reject_last[lane]:
@@ -158,6 +178,8 @@ def integrate(  # type: ignore[no-untyped-def]
                 reject_more[lane] = False
                 h[lane] = hnew
                 if not t[lane] < span:
+                    for i in range(ns):
+                        y[cell, i] = ys[i, lane]
                     taken[cell] = steps[lane]
                     busy[lane] = False
                     active -= 1
@@ -172,8 +194,9 @@ def integrate(  # type: ignore[no-untyped-def]
                 reject_last[lane] = True
 """
 
-_LANE_LOCAL = re.compile(r"\b([a-z]+\d+|ghinv|c\d\d|err|negative|singular|cell)\b")
-_LANE_ARRAY = re.compile(r"\b(y|prod|loss|k)\[")  # rows of the lane's cell; ynew: the lane's
+_LANE_LOCAL = re.compile(r"\b([a-z]+\d+|ghinv|c\d\d|err|negative|singular|dsum)\b")
+_LANE_ARRAY = re.compile(r"\b(y|prod|loss|k|ynew)\[([^\]]*)\]")  # one cell's → the lanes'
+_COLUMNS = {"y": "ys", "prod": "ps", "loss": "ls", "k": "ks", "ynew": "news"}
 _LANE_ROW = re.compile(r"\b(err|negative|singular)_(\d+)\[(\d+)\]")  # the lane's total
 _COEFFICIENTS = ("ghinv", "c21", "c31", "c32", "c41", "c42", "c43")
 
@@ -247,7 +270,7 @@ def _factor(a: dict[str, np.ndarray]) -> list[str]:
             lines += [f"m{t} -= m{p} * m{s}" for t, s in updates[p]]
         lines.append(f"d{i} = 1.0 / m{ldiag[i]}")
     finite = " + ".join(f"abs(d{i})" for i in range(ldiag.size))
-    lines.append(f"if not ({finite} < np.inf): singular = True")
+    lines += [f"dsum = {finite}", "singular = singular | (dsum >= np.inf) | (dsum != dsum)"]
     return lines
 
 
@@ -275,10 +298,10 @@ def _body(a: dict[str, np.ndarray]) -> list[str]:
     lines += _rhs(a, "y", "f")
     lines += _solve(a, "f{i}", "g")  # K1
     lines += _solve(a, "f{i} + c21 * g{i}", "q")  # K2 (the same tendency: a21 = 0)
-    lines += [f"s{i} = y{i} + {kernel.A31!r} * g{i}" for i in range(n)]
+    lines += [f"s{i} = y{i} + {rodas.A31!r} * g{i}" for i in range(n)]
     lines += _rhs(a, "s", "f")
     lines += _solve(a, "f{i} + c31 * g{i} + c32 * q{i}", "u")  # K3
-    lines += [f"s{i} = y{i} + {kernel.A41!r} * g{i} + {kernel.A43!r} * u{i}" for i in range(n)]
+    lines += [f"s{i} = y{i} + {rodas.A41!r} * g{i} + {rodas.A43!r} * u{i}" for i in range(n)]
     lines += _rhs(a, "s", "f")
     lines += _solve(a, "f{i} + c41 * g{i} + c42 * q{i} + c43 * u{i}", "v")  # K4
     for i in range(n):  # stiffly accurate: the last stage's state plus K4
@@ -286,7 +309,7 @@ def _body(a: dict[str, np.ndarray]) -> list[str]:
             f"n{i} = s{i} + v{i}",
             f"e{i} = v{i} / (atol + rtol * max(abs(y{i}), abs(n{i})))",
             f"err += e{i} * e{i}",
-            f"if n{i} < -atol: negative = True",
+            f"negative = negative | (n{i} < -atol)",
             f"ynew[o + {i}] = n{i}",
         ]
     return lines
@@ -298,18 +321,17 @@ def _lanes(lines: list[str], lanes: int) -> list[str]:
     for line in lines:
         for lane in range(lanes):
             local = _LANE_LOCAL.sub(rf"\1_{lane}", line)
-            local = _LANE_ARRAY.sub(rf"\1[cell_{lane}, ", local)
-            local = local.replace("ynew[", f"ynew[{lane}, ")
+            local = _LANE_ARRAY.sub(lambda m: f"{_COLUMNS[m[1]]}[{m[2]}, LANE]", local)
             out.append(_LANE_ROW.sub(r"\1[\3]", local.replace("LANE", str(lane))))
     return out
 
 
-def solver_source(mechanism: Mechanism, lanes: int = 4) -> str:
+def solver_source(mechanism: Mechanism, lanes: int = 8) -> str:
     """The Python source of ``engine/kernels/_rodas_<id>.py`` for ``mechanism``."""
     a = mechanism.kernel_arrays
     ns, nr, nnz = len(mechanism.species), len(mechanism.reactions), int(a["lcol"].size)
     start = [f"{name} = coef[{row}, LANE]" for row, name in enumerate(_COEFFICIENTS)]
-    start += ["err = 0.0", "negative = False", "singular = False", "cell = row[LANE]"]
+    start += ["err = 0.0", "negative = False", "singular = False"]
     start += [f"k{r} = k[{r}]" for r in range(nr)]
     end = ["err[LANE] += err", "if negative: negative[LANE] = True"]
     end += ["if singular: singular[LANE] = True"]
@@ -318,10 +340,9 @@ def solver_source(mechanism: Mechanism, lanes: int = 4) -> str:
     return _HEADER.format(
         name=mechanism.name, id=mechanism.id, stem=mechanism.id.lower(), ns=ns, nr=nr, nnz=nnz,
         lanes=lanes, fingerprint=kernel.fingerprint(a), body=body,
-        min_share=kernel.MIN_STEP_SHARE, ghinv=1.0 / kernel.GAMMA,
-        c21=kernel.C21, c31=kernel.C31, c32=kernel.C32, c41=kernel.C41, c42=kernel.C42,
-        c43=kernel.C43, fac_min=kernel.FAC_MIN, fac_max=kernel.FAC_MAX,
-        fac_safe=kernel.FAC_SAFE, fac_rej=kernel.FAC_REJ,
+        min_share=rodas.MIN_STEP_SHARE, ghinv=1.0 / rodas.GAMMA,
+        c21=rodas.C21, c31=rodas.C31, c32=rodas.C32, c41=rodas.C41, c42=rodas.C42,
+        c43=rodas.C43, fac_rej=rodas.FAC_REJ,
     )  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -96,3 +97,16 @@ def test_a_kernel_without_a_source_file_compiles_in_memory_and_keeps_the_cache(c
     exec("def triple(x):\n    return 3.0 * x\n", namespace)  # as in a notebook cell
     assert _compile.jit(["float64(float64)"])(namespace["triple"])(2.0) == 6.0
     assert _files(_compile.kernel_cache_dir()) == cached
+
+
+def test_a_change_to_any_kernel_source_gets_a_new_directory(monkeypatch, tmp_path):
+    """A kernel's machine code holds the kernels it calls from other files (the solver
+    written out for the GRS inside the photochemical kernel): numba checks only the kernel's
+    own file, so the key digests every kernel source."""
+    for source in Path(_compile.__file__).parent.glob("*.py"):
+        (tmp_path / source.name).write_bytes(source.read_bytes())
+    monkeypatch.setattr(_compile, "__file__", str(tmp_path / "_compile.py"))
+    before = _compile.cache_key()
+    callee = tmp_path / "_rodas_grs.py"
+    callee.write_text(callee.read_text("utf-8") + "\n# an edit\n", "utf-8")
+    assert _compile.cache_key() != before

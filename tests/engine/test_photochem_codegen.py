@@ -93,8 +93,7 @@ def test_the_generator_writes_any_mechanism_condensed_in_python_against_the_gene
         loss[q] = rng.uniform(0.0, 1e-4)
     start = y.copy()
     hstep, taken = np.full(boxes, 60.0), np.zeros(boxes, np.int64)
-    integrate(y, 3600.0, k, prod, loss, 3e-3, 1e-3, 20000, hstep, np.empty((lanes, ns)), taken,
-              boxes)  # fmt: skip
+    integrate(y, 3600.0, k, prod, loss, 3e-3, 1e-3, 20000, hstep, taken, boxes)
     for q in range(boxes):
         alone, h = start[q].copy(), np.array([60.0])
         steps = kernel._integrate(
@@ -117,7 +116,7 @@ def test_a_failed_written_out_step_is_reported_not_hidden():
     taken = np.zeros(lanes, np.int64)
     _rodas_grs.integrate(
         y, 3600.0, k, np.zeros((lanes, 2 * ns)), np.zeros((lanes, 2 * ns)), 3e-3, 1e-3, 20000,
-        np.full(lanes, 60.0), np.empty((lanes, 2 * ns)), taken, lanes,
+        np.full(lanes, 60.0), taken, lanes,
     )  # fmt: skip
     assert taken[1] == -1
     assert (np.delete(taken, 1) > 0).all()
