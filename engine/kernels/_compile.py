@@ -377,15 +377,14 @@ class _Kernel(_Dispatcher):
         return kernel
 
 
-_LIGHT_LOAD_NUMBA = (0, 68)
-"""The newest numba whose load path :class:`_KernelCache` was checked against (see there)."""
+_LIGHT_LOAD_NUMBA = frozenset({(0, 68)})
+"""numba versions (major, minor) whose load path :class:`_KernelCache` was checked against."""
 
 
-@functools.cache
 def light_load() -> bool:
     """Whether cached kernels load without numba's compiler registries (:class:`_KernelCache`)."""
     version = tuple(int(part) for part in numba.__version__.split(".")[:2] if part.isdigit())
-    return version <= _LIGHT_LOAD_NUMBA and all(
+    return version in _LIGHT_LOAD_NUMBA and all(
         hasattr(Cache, name) for name in ("_load_overload", "_guard_against_spurious_io_errors")
     )
 
@@ -400,8 +399,8 @@ class _KernelCache(FunctionCache):
     the symbols numba's modules give LLVM on import: ``numba.core.base`` and
     ``numba.core.externals`` (imported with numba), ``numba.cpython.hashing`` (imported here)
     and the parallel runtime (started by a parallel kernel's own reload hook). A compilation
-    still refreshes in full (numba's compiler does so itself). Only for numba versions up to
-    :data:`_LIGHT_LOAD_NUMBA`, whose refresh was read for symbols; a newer numba loads as
+    still refreshes in full (numba's compiler does so itself). Only for the numba versions in
+    :data:`_LIGHT_LOAD_NUMBA`, whose refresh was read for symbols; another numba loads as
     numba does until it is checked.
     """
 

@@ -116,8 +116,15 @@ def test_cached_kernels_load_lightly_and_run_as_compiled(tmp_path):
 
 
 def test_light_loading_is_on_for_the_numba_the_project_installs():
-    # A newer numba falls back to numba's own loading (safe, 0.3 s slower): this fails to say
-    # that _KernelCache should be checked against it and _LIGHT_LOAD_NUMBA raised.
+    # Another numba falls back to numba's own loading (safe, 0.3 s slower): this fails to say
+    # that _KernelCache should be checked against it and added to _LIGHT_LOAD_NUMBA.
     import numba
 
     assert _compile.light_load(), f"check _KernelCache against numba {numba.__version__}"
+
+
+def test_another_numba_loads_as_numba_does(monkeypatch):
+    import numba
+
+    monkeypatch.setattr(numba, "__version__", "0.99.0")
+    assert not _compile.light_load()
