@@ -31,7 +31,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_response_arguments(parser)
     add_output_arguments(parser, LEVEL_FORMATS)
     add_cluster_arguments(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, one_off=in_memory)
+
+
+def in_memory(args: argparse.Namespace) -> bool:
+    """Whether this run is a one-off computation in this process (no dask cluster; api.cli)."""
+    return args.cluster_workers is None and args.cluster_scheduler is None  # checked in run
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,7 +20,9 @@ Python version and the CPU the code was compiled for. A new numba, Python or CPU
 directory shared between machines, an image built elsewhere) therefore compiles into a new
 directory instead of loading foreign code; numba itself also checks the source of each kernel.
 A cache that cannot be written or read is never fatal: the kernel is compiled in memory and a
-warning says why (``LANTIAN_NUMBA_CACHE=0`` turns the cache off).
+warning says why (``LANTIAN_NUMBA_CACHE=0`` turns the cache off). Loading from the cache skips
+the tables numba's compiler needs and loaded machine code does not (:class:`_KernelCache`): a
+command that only loads kernels saves 0.3 s.
 
 Idle OpenMP workers of parallel kernels sleep (``OMP_WAIT_POLICY=PASSIVE``, set before numba
 loads OpenMP unless already set) instead of spinning on a core the next serial call needs.
@@ -55,7 +57,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numba
 from numba import get_num_threads, prange
 from numba.core import sigutils, typeinfer
-from numba.core.caching import NullCache
+from numba.core.caching import Cache, FunctionCache, NullCache
 from numba.core.compiler_lock import global_compiler_lock
 from numba.core.registry import CPUDispatcher as _NumbaDispatcher
 
@@ -68,6 +70,7 @@ __all__ = [
     "get_num_threads",
     "jit",
     "kernel_cache_dir",
+    "light_load",
     "numba_enabled",
     "on_compile",
     "prange",
@@ -294,7 +297,7 @@ class _Kernel(_Dispatcher):
         path = kernel_cache_dir()
         if path is not None and _has_source_file(func):
             with _numba_cache_dir(path):
-                kernel.enable_caching()
+                kernel._cache = _KernelCache(func)  # numba's enable_caching(), loading lighter
         _kernels.append(kernel)
         return kernel
 
@@ -410,6 +413,44 @@ class _Kernel(_Dispatcher):
         kernel = cls.declare(py_func, list(declared or sigs), options, slp_vectorize=slp)
         kernel._set_uuid(uuid)
         return kernel
+
+
+_LIGHT_LOAD_NUMBA = frozenset({(0, 68)})
+"""numba versions (major, minor) whose load path :class:`_KernelCache` was checked against."""
+
+
+def light_load() -> bool:
+    """Whether cached kernels load without numba's compiler registries (:class:`_KernelCache`)."""
+    version = tuple(int(part) for part in numba.__version__.split(".")[:2] if part.isdigit())
+    return version in _LIGHT_LOAD_NUMBA and all(
+        hasattr(Cache, name) for name in ("_load_overload", "_guard_against_spurious_io_errors")
+    )
+
+
+class _KernelCache(FunctionCache):
+    """numba's on-disk cache of a function, loading machine code without the compiler's tables.
+
+    Before loading, numba refreshes the target context as if about to compile: it imports and
+    installs every registry of lowering implementations (``numba.np.random``, ``linalg``,
+    ``typed``, ``unicode``, …), 0.3 s of CPU once per process, of which machine code loaded
+    from the cache needs none. What it does need is the runtime (NRT, initialised here) and
+    the symbols numba's modules give LLVM on import: ``numba.core.base`` and
+    ``numba.core.externals`` (imported with numba), ``numba.cpython.hashing`` (imported here)
+    and the parallel runtime (started by a parallel kernel's own reload hook). A compilation
+    still refreshes in full (numba's compiler does so itself). Only for the numba versions in
+    :data:`_LIGHT_LOAD_NUMBA`, whose refresh was read for symbols; another numba loads as
+    numba does until it is checked.
+    """
+
+    def load_overload(self, sig: Any, target_context: Any) -> Any:
+        if not light_load():
+            return super().load_overload(sig, target_context)
+        from numba.core.runtime import rtsys
+        from numba.cpython import hashing  # noqa: F401 - gives LLVM the hash secret's symbols
+
+        rtsys.initialize(target_context)
+        with self._guard_against_spurious_io_errors():
+            return self._load_overload(sig, target_context)
 
 
 @contextlib.contextmanager
