@@ -11,7 +11,7 @@
    'lantian[bench]'``), SciPy's Radau (rtol 1e-8) is the peer instead.
 3. **Demo** — ``lantian scenario run`` on the demo data with 20 members (goal < 30 s).
 
-Run: ``.venv/bin/python benchmarks/bench_photochem.py [--cells 100000] [--boxes 2000] [--no-demo]
+Run: ``.venv/bin/python benchmarks/bench_photochem.py [--cells 100000] [--boxes 20000] [--no-demo]
 [--demo-dir DIR]``
 """
 
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=100_000)
     parser.add_argument("--hours", type=int, default=48)
-    parser.add_argument("--boxes", type=int, default=2000)
+    parser.add_argument("--boxes", type=int, default=20_000)
     parser.add_argument("--no-demo", action="store_true", help="skip the demo scenario")
     parser.add_argument(
         "--demo-dir",

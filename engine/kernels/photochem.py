@@ -104,7 +104,7 @@ _GENERATED = (_rodas_grs,)
 """Solvers written out for a mechanism (engine/photochem/_codegen.py); solver id = place + 1."""
 _RATES = (0, _rodas_grs.NR)
 """Rate constants each solver reads (0: the general solver reads every copy's)."""
-_BATCH = 64
+_BATCH = 256
 """Cells handed to a written-out solver at once (it keeps LANES of them in flight)."""
 
 
