@@ -1,7 +1,7 @@
 """Kernels loaded from the disk cache in a new process run without numba's compiler tables.
 
 Each case is a fresh Python process, as a command starts: the first compiles into an empty
-cache, the next loads from it (``engine.kernels._compile._KernelCache``).
+cache, the next loads from it (``engine.kernels._cache.KernelCache``).
 """
 
 from __future__ import annotations
@@ -117,10 +117,11 @@ def test_cached_kernels_load_lightly_and_run_as_compiled(tmp_path):
 
 def test_light_loading_is_on_for_the_numba_the_project_installs():
     # Another numba falls back to numba's own loading (safe, 0.3 s slower): this fails to say
-    # that _KernelCache should be checked against it and added to _LIGHT_LOAD_NUMBA.
+    # that KernelCache (engine.kernels._cache) should be checked against it and added to
+    # _LIGHT_LOAD_NUMBA.
     import numba
 
-    assert _compile.light_load(), f"check _KernelCache against numba {numba.__version__}"
+    assert _compile.light_load(), f"check KernelCache against numba {numba.__version__}"
 
 
 def test_another_numba_loads_as_numba_does(monkeypatch):

@@ -103,9 +103,11 @@ def test_a_change_to_any_kernel_source_gets_a_new_directory(monkeypatch, tmp_pat
     """A kernel's machine code holds the kernels it calls from other files (the solver
     written out for the GRS inside the photochemical kernel): numba checks only the kernel's
     own file, so the key digests every kernel source."""
-    for source in Path(_compile.__file__).parent.glob("*.py"):
+    from engine.kernels import _cache
+
+    for source in Path(_cache.__file__).parent.glob("*.py"):
         (tmp_path / source.name).write_bytes(source.read_bytes())
-    monkeypatch.setattr(_compile, "__file__", str(tmp_path / "_compile.py"))
+    monkeypatch.setattr(_cache, "__file__", str(tmp_path / "_cache.py"))
     before = _compile.cache_key()
     callee = tmp_path / "_rodas_grs.py"
     callee.write_text(callee.read_text("utf-8") + "\n# an edit\n", "utf-8")
