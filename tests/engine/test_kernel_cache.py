@@ -9,7 +9,7 @@ import numba
 import numpy as np
 import pytest
 
-from engine.kernels import _compile
+from engine.kernels import _cache, _compile
 
 
 @pytest.fixture
@@ -33,18 +33,18 @@ def test_kernels_cache_under_a_key_of_numba_python_and_cpu(cache_root):
     kernel = _compile.jit(["float64(float64)"])(_twice)
     assert kernel(3.5) == 7.0
     path = _compile.kernel_cache_dir()
-    assert path == cache_root / "numba" / _compile.cache_key()
+    assert path == cache_root / "numba" / _cache.cache_key()
     assert path.name.startswith(f"numba{numba.__version__}-py3")
     assert any(name.endswith(".nbi") for name in _files(path))
     assert any(name.endswith(".nbc") for name in _files(path))
 
 
 def test_a_new_numba_or_cpu_gets_a_new_directory(monkeypatch):
-    before = _compile.cache_key()
+    before = _cache.cache_key()
     monkeypatch.setattr(numba, "__version__", "9.99.0")
-    newer = _compile.cache_key()
+    newer = _cache.cache_key()
     monkeypatch.setattr(numba.config, "CPU_NAME", "generic")
-    portable = _compile.cache_key()
+    portable = _cache.cache_key()
     assert len({before, newer, portable}) == 3
     assert "numba9.99.0" in newer and "-generic-" in portable
 
@@ -103,12 +103,10 @@ def test_a_change_to_any_kernel_source_gets_a_new_directory(monkeypatch, tmp_pat
     """A kernel's machine code holds the kernels it calls from other files (the solver
     written out for the GRS inside the photochemical kernel): numba checks only the kernel's
     own file, so the key digests every kernel source."""
-    from engine.kernels import _cache
-
     for source in Path(_cache.__file__).parent.glob("*.py"):
         (tmp_path / source.name).write_bytes(source.read_bytes())
     monkeypatch.setattr(_cache, "__file__", str(tmp_path / "_cache.py"))
-    before = _compile.cache_key()
+    before = _cache.cache_key()
     callee = tmp_path / "_rodas_grs.py"
     callee.write_text(callee.read_text("utf-8") + "\n# an edit\n", "utf-8")
-    assert _compile.cache_key() != before
+    assert _cache.cache_key() != before
