@@ -22,7 +22,9 @@ and retried shorter. A value within ``atol`` below zero is kept in the state, so
 invariants (nitrogen in a closed box) are conserved to round-off, and reported as zero: no
 output is ever negative. A cell whose step shrinks below 1e-9 of its interval, that takes more than
 ``max_steps`` steps or that meets a NaN is marked (``status`` 1), put back to background air so
-that transport carries nothing undefined, and reports NaN from then on.
+that transport carries nothing undefined, and reports NaN from then on. For the GRS the same
+scheme runs as the solver written out for it (``_rodas_grs.py``, eight cells to a vector, by
+engine/photochem/_codegen.py); ``_integrate`` below serves any other mechanism.
 
 Transport (when ``transport`` is 1) runs before chemistry in each of ``nsub[t]`` sub-steps of
 hour ``t``: dimension-split (x then y, y then x on alternate sub-steps), flux-form first-order
