@@ -68,16 +68,12 @@ class NoticeTables:
         """Withdraw a regional notice; False if already withdrawn. ``audit(notice_id)`` gives
         the audit entry written in the same transaction."""
         with self.writer() as w:
-            cursor = w.db.execute(
-                "UPDATE regional_notices SET withdrawn = ?, withdrawn_by = ?, "
-                "withdraw_reason = ? WHERE id = ? AND withdrawn IS NULL",
-                (now(), by, reason, notice_id),
-            )
-            if cursor.rowcount:
+            withdrawn = w.withdraw("regional_notices", notice_id, by, reason)
+            if withdrawn:
                 w.bump()
                 if audit is not None:
                     w.audit(audit(notice_id))
-            return bool(cursor.rowcount)
+            return withdrawn
 
     def notices(self, day: dt.date | None = None) -> builtins.list[Notice]:
         """Regional notices in force (not withdrawn; on ``day`` when given), newest first."""

@@ -147,6 +147,18 @@ class Writer:
             (key_id, token, request, json.dumps(ids), now()),
         )
 
+    def withdraw(self, table: str, row_id: int, by: str, reason: str) -> bool:
+        """Mark row ``row_id`` of ``table`` (``decisions`` or ``regional_notices``) withdrawn
+        now; False if it already was (or does not exist)."""
+        if table not in ("decisions", "regional_notices"):
+            raise ValueError(f"nothing to withdraw in table {table!r}")
+        cursor = self.db.execute(
+            f"UPDATE {table} SET withdrawn = ?, withdrawn_by = ?, withdraw_reason = ? "
+            "WHERE id = ? AND withdrawn IS NULL",
+            (now(), by, reason, row_id),
+        )
+        return bool(cursor.rowcount)
+
     def audit(self, entry: dict[str, Any]) -> int:
         """Append one audit entry (:data:`AUDIT_FIELDS`; time is now) in this transaction."""
         cursor = self.db.execute(

@@ -33,7 +33,7 @@ from api._store_rows import (
     decision_dict,
     episodes_from_rows,
 )
-from api._store_writer import Issued, Writer, now, one_line
+from api._store_writer import Issued, Writer, one_line
 from engine.episodes import PriorDecision
 from engine.errors import LantianError
 from engine.response import Response
@@ -272,19 +272,15 @@ class DecisionStore(NoticeTables, AccessTables):
 
         ``audit(decision_id)`` gives the audit entry written in the same transaction."""
         with self.writer() as w:
-            cursor = w.db.execute(
-                "UPDATE decisions SET withdrawn = ?, withdrawn_by = ?, withdraw_reason = ? "
-                "WHERE id = ? AND withdrawn IS NULL",
-                (now(), by, reason, decision_id),
-            )
-            if cursor.rowcount:
+            withdrawn = w.withdraw("decisions", decision_id, by, reason)
+            if withdrawn:
                 row = w.db.execute(
                     "SELECT rule_set, mode, date FROM decisions WHERE id = ?", (decision_id,)
                 ).fetchone()
                 w.bump([tuple(row)])
                 if audit is not None:
                     w.audit(audit(decision_id))
-            return bool(cursor.rowcount)
+            return withdrawn
 
     def episodes(
         self, region: str, rule_set: str | None = None, mode: str = "natural"

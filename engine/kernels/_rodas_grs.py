@@ -56,9 +56,9 @@ def integrate(  # type: ignore[no-untyped-def]
     steps = np.zeros(LANES, np.int64)
     reject_last = np.zeros(LANES, np.bool_)
     reject_more = np.zeros(LANES, np.bool_)
-    err = np.zeros(LANES)
-    negative = np.zeros(LANES, np.bool_)
-    singular = np.zeros(LANES, np.bool_)
+    errors = np.zeros(LANES)  # per lane: the step's error norm, any value below −atol, a
+    negatives = np.zeros(LANES, np.bool_)  # zero or non-finite pivot (summed over copies)
+    singulars = np.zeros(LANES, np.bool_)
     coef = np.empty((7, LANES))
     factor = np.empty(LANES)
     following = 0
@@ -96,9 +96,9 @@ def integrate(  # type: ignore[no-untyped-def]
                 tried[lane] = min(h[lane], span - t[lane])
             else:  # idle: computes on harmless numbers, and nothing is kept
                 tried[lane] = span
-            err[lane] = 0.0
-            negative[lane] = False
-            singular[lane] = False
+            errors[lane] = 0.0
+            negatives[lane] = False
+            singulars[lane] = False
             inverse = 1.0 / tried[lane]  # one division, not seven
             coef[0, lane] = 2.0 * inverse
             coef[1, lane] = 4.0 * inverse
@@ -2135,47 +2135,48 @@ def integrate(  # type: ignore[no-untyped-def]
             news[o + 6, 5] = n6_5
             news[o + 6, 6] = n6_6
             news[o + 6, 7] = n6_7
-            err[0] += err_0
-            err[1] += err_1
-            err[2] += err_2
-            err[3] += err_3
-            err[4] += err_4
-            err[5] += err_5
-            err[6] += err_6
-            err[7] += err_7
-            if negative_0: negative[0] = True
-            if negative_1: negative[1] = True
-            if negative_2: negative[2] = True
-            if negative_3: negative[3] = True
-            if negative_4: negative[4] = True
-            if negative_5: negative[5] = True
-            if negative_6: negative[6] = True
-            if negative_7: negative[7] = True
-            if singular_0: singular[0] = True
-            if singular_1: singular[1] = True
-            if singular_2: singular[2] = True
-            if singular_3: singular[3] = True
-            if singular_4: singular[4] = True
-            if singular_5: singular[5] = True
-            if singular_6: singular[6] = True
-            if singular_7: singular[7] = True
+            errors[0] += err_0
+            errors[1] += err_1
+            errors[2] += err_2
+            errors[3] += err_3
+            errors[4] += err_4
+            errors[5] += err_5
+            errors[6] += err_6
+            errors[7] += err_7
+            if negative_0: negatives[0] = True
+            if negative_1: negatives[1] = True
+            if negative_2: negatives[2] = True
+            if negative_3: negatives[3] = True
+            if negative_4: negatives[4] = True
+            if negative_5: negatives[5] = True
+            if negative_6: negatives[6] = True
+            if negative_7: negatives[7] = True
+            if singular_0: singulars[0] = True
+            if singular_1: singulars[1] = True
+            if singular_2: singulars[2] = True
+            if singular_3: singulars[3] = True
+            if singular_4: singulars[4] = True
+            if singular_5: singulars[5] = True
+            if singular_6: singulars[6] = True
+            if singular_7: singulars[7] = True
         for lane in range(LANES):  # the factors first, in one loop over lanes
-            factor[lane] = step_factor(np.sqrt(err[lane] / ns))
+            errors[lane] = np.sqrt(errors[lane] / ns)
+            factor[lane] = step_factor(errors[lane])
         for lane in range(LANES):
             if not busy[lane]:
                 continue
             steps[lane] += 1
-            if singular[lane]:
+            if singulars[lane]:
                 h[lane] = tried[lane] * 0.5
                 continue
-            e = np.sqrt(err[lane] / ns)
+            e = errors[lane]
             if e != e:
                 taken[row[lane]] = -1
                 busy[lane] = False
                 active -= 1
                 continue
             fac = factor[lane]
-            if e <= 1.0 and not negative[lane]:
+            if e <= 1.0 and not negatives[lane]:
                 cell = row[lane]
                 for i in range(ns):
                     ys[i, lane] = news[i, lane]
@@ -2197,7 +2198,7 @@ def integrate(  # type: ignore[no-untyped-def]
                     busy[lane] = False
                     active -= 1
             else:
-                if negative[lane] and e <= 1.0:
+                if negatives[lane] and e <= 1.0:
                     h[lane] = tried[lane] * 0.5
                 elif reject_more[lane]:
                     h[lane] = tried[lane] * 0.1

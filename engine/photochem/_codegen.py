@@ -90,9 +90,9 @@ def integrate(  # type: ignore[no-untyped-def]
     steps = np.zeros(LANES, np.int64)
     reject_last = np.zeros(LANES, np.bool_)
     reject_more = np.zeros(LANES, np.bool_)
-    err = np.zeros(LANES)
-    negative = np.zeros(LANES, np.bool_)
-    singular = np.zeros(LANES, np.bool_)
+    errors = np.zeros(LANES)  # per lane: the step's error norm, any value below −atol, a
+    negatives = np.zeros(LANES, np.bool_)  # zero or non-finite pivot (summed over copies)
+    singulars = np.zeros(LANES, np.bool_)
     coef = np.empty((7, LANES))
     factor = np.empty(LANES)
     following = 0
@@ -130,9 +130,9 @@ def integrate(  # type: ignore[no-untyped-def]
                 tried[lane] = min(h[lane], span - t[lane])
             else:  # idle: computes on harmless numbers, and nothing is kept
                 tried[lane] = span
-            err[lane] = 0.0
-            negative[lane] = False
-            singular[lane] = False
+            errors[lane] = 0.0
+            negatives[lane] = False
+            singulars[lane] = False
             inverse = 1.0 / tried[lane]  # one division, not seven
             coef[0, lane] = {ghinv!r} * inverse
             coef[1, lane] = {c21!r} * inverse
@@ -147,22 +147,23 @@ def integrate(  # type: ignore[no-untyped-def]
             o = c * NS
 {body}
         for lane in range(LANES):  # the factors first, in one loop over lanes
-            factor[lane] = step_factor(np.sqrt(err[lane] / ns))
+            errors[lane] = np.sqrt(errors[lane] / ns)
+            factor[lane] = step_factor(errors[lane])
         for lane in range(LANES):
             if not busy[lane]:
                 continue
             steps[lane] += 1
-            if singular[lane]:
+            if singulars[lane]:
                 h[lane] = tried[lane] * 0.5
                 continue
-            e = np.sqrt(err[lane] / ns)
+            e = errors[lane]
             if e != e:
                 taken[row[lane]] = -1
                 busy[lane] = False
                 active -= 1
                 continue
             fac = factor[lane]
-            if e <= 1.0 and not negative[lane]:
+            if e <= 1.0 and not negatives[lane]:
                 cell = row[lane]
                 for i in range(ns):
                     ys[i, lane] = news[i, lane]
@@ -184,7 +185,7 @@ def integrate(  # type: ignore[no-untyped-def]
                     busy[lane] = False
                     active -= 1
             else:
-                if negative[lane] and e <= 1.0:
+                if negatives[lane] and e <= 1.0:
                     h[lane] = tried[lane] * 0.5
                 elif reject_more[lane]:
                     h[lane] = tried[lane] * {fac_rej!r}
@@ -197,7 +198,6 @@ def integrate(  # type: ignore[no-untyped-def]
 _LANE_LOCAL = re.compile(r"\b([a-z]+\d+|ghinv|c\d\d|err|negative|singular|dsum)\b")
 _LANE_ARRAY = re.compile(r"\b(y|prod|loss|k|ynew)\[([^\]]*)\]")  # one cell's → the lanes'
 _COLUMNS = {"y": "ys", "prod": "ps", "loss": "ls", "k": "ks", "ynew": "news"}
-_LANE_ROW = re.compile(r"\b(err|negative|singular)_(\d+)\[(\d+)\]")  # the lane's total
 _COEFFICIENTS = ("ghinv", "c21", "c31", "c32", "c41", "c42", "c43")
 
 
@@ -322,7 +322,7 @@ def _lanes(lines: list[str], lanes: int) -> list[str]:
         for lane in range(lanes):
             local = _LANE_LOCAL.sub(rf"\1_{lane}", line)
             local = _LANE_ARRAY.sub(lambda m: f"{_COLUMNS[m[1]]}[{m[2]}, LANE]", local)
-            out.append(_LANE_ROW.sub(r"\1[\3]", local.replace("LANE", str(lane))))
+            out.append(local.replace("LANE", str(lane)))
     return out
 
 
@@ -333,8 +333,8 @@ def solver_source(mechanism: Mechanism, lanes: int = 8) -> str:
     start = [f"{name} = coef[{row}, LANE]" for row, name in enumerate(_COEFFICIENTS)]
     start += ["err = 0.0", "negative = False", "singular = False"]
     start += [f"k{r} = k[{r}]" for r in range(nr)]
-    end = ["err[LANE] += err", "if negative: negative[LANE] = True"]
-    end += ["if singular: singular[LANE] = True"]
+    end = ["errors[LANE] += err", "if negative: negatives[LANE] = True"]
+    end += ["if singular: singulars[LANE] = True"]
     lines = _lanes(start + _body(a) + end, lanes)
     body = "\n".join(" " * 12 + line for line in lines)
     return _HEADER.format(
